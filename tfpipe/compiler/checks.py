@@ -1,0 +1,143 @@
+"""Validation of a pipeline definition: small checks, each raising a CompileError
+that names the node, what is wrong and how to fix it."""
+from __future__ import annotations
+
+import difflib
+import graphlib
+import json
+import math
+from typing import Any, Callable
+
+from ..dsl.component import Channel, Node
+from ..dsl.pipeline import Pipeline
+from ..errors import CompileError
+
+
+def _error(node: Node, message: str, fix: str) -> CompileError:
+    return CompileError(message, node=node.id, fix=fix, where=node.defined_at)
+
+
+def _did_you_mean(name: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(name, choices, n=1)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def check_duplicate_ids(pipeline: Pipeline) -> None:
+    seen: dict[str, Node] = {}
+    for node in pipeline.components:
+        if node.id in seen:
+            raise _error(node, f"two nodes have the id {node.id!r}.",
+                         f"give one of them its own id: {node.spec.name}(...).with_id('{node.id}_2')")
+        seen[node.id] = node
+
+
+def check_arguments_known(pipeline: Pipeline) -> None:
+    for node in pipeline.components:
+        spec = node.spec
+        known = list(spec.inputs) + list(spec.parameters)
+        for name in node.arguments:
+            if name not in known:
+                raise _error(node, f"{spec.name} has no argument {name!r}."
+                             f"{_did_you_mean(name, known)}",
+                             f"use one of: {', '.join(sorted(known))}")
+
+
+def check_required_present(pipeline: Pipeline) -> None:
+    for node in pipeline.components:
+        spec = node.spec
+        for name, ispec in spec.inputs.items():
+            if name not in node.arguments and not ispec.optional:
+                raise _error(node, f"required input {name!r} ({ispec.type.TYPE_NAME}) "
+                             "is not connected.",
+                             f"pass {name}=<node>.outputs['...'] producing {ispec.type.TYPE_NAME}")
+        for name, pspec in spec.parameters.items():
+            if name not in node.arguments and pspec.required:
+                raise _error(node, f"required parameter {name!r} is not set.",
+                             f"pass {name}=<value> to {spec.name}(...)")
+
+
+def check_input_types(pipeline: Pipeline) -> None:
+    for node in pipeline.components:
+        for name, value in node.arguments.items():
+            if name in node.spec.inputs:
+                want = node.spec.inputs[name].type
+                if value is None and node.spec.inputs[name].optional:
+                    continue
+                if isinstance(value, Node):
+                    outs = [k for k, t in value.spec.outputs.items() if t is want]
+                    hint = f"{value.id}.outputs['{outs[0]}']" if outs else "an output channel"
+                    raise _error(node, f"input {name!r} was given the node {value.id!r} "
+                                 "itself, not one of its outputs.", f"pass {name}={hint}")
+                if not isinstance(value, Channel):
+                    raise _error(node, f"input {name!r} must be an output of another node, got "
+                                 f"{type(value).__name__} {value!r}.",
+                                 f"pass {name}=<node>.outputs['...'] producing {want.TYPE_NAME}")
+                if value.type.TYPE_NAME != want.TYPE_NAME:
+                    raise _error(node, f"input {name!r} expects {want.TYPE_NAME} but is wired to "
+                                 f"{value.producer.id}.outputs['{value.output}'], which is "
+                                 f"{value.type.TYPE_NAME}.",
+                                 f"connect an output of type {want.TYPE_NAME}")
+            elif isinstance(value, (Channel, Node)):
+                raise _error(node, f"parameter {name!r} was given an artifact channel.",
+                             "parameters take plain values (str, int, float, bool, list, dict)")
+
+
+def check_producers_in_pipeline(pipeline: Pipeline) -> None:
+    members = {id(n) for n in pipeline.components}
+    for node in pipeline.components:
+        for name, channel in node.inputs.items():
+            if id(channel.producer) not in members:
+                raise _error(node, f"input {name!r} uses an output of {channel.producer.id!r}, "
+                             "which is not in the pipeline.",
+                             f"add {channel.producer.id} to Pipeline(components=[...])")
+
+
+def _json_problem(value: Any, path: str) -> str | None:
+    if value is None or isinstance(value, (bool, int, str)):
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"{path} is {value}, which JSON cannot hold"
+    if isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            if problem := _json_problem(v, f"{path}[{i}]"):
+                return problem
+        return None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                return f"{path} has a non-string key {k!r}"
+            if problem := _json_problem(v, f"{path}[{k!r}]"):
+                return problem
+        return None
+    return f"{path} is a {type(value).__name__} ({value!r:.60})"
+
+
+def check_parameters_serialisable(pipeline: Pipeline) -> None:
+    for node in pipeline.components:
+        for name, value in node.parameters.items():
+            if problem := _json_problem(value, name):
+                raise _error(node, f"parameter {name!r} cannot be serialised: {problem}.",
+                             "use str, int, float, bool, None, or lists/dicts of them")
+            json.dumps(value)
+
+
+def check_acyclic(pipeline: Pipeline) -> None:
+    graph = {n.id: {c.producer.id for c in n.inputs.values()} for n in pipeline.components}
+    try:
+        graphlib.TopologicalSorter(graph).prepare()
+    except graphlib.CycleError as exc:
+        cycle = exc.args[1]
+        node = next(n for n in pipeline.components if n.id == cycle[0])
+        raise _error(node, f"the pipeline has a cycle: {' -> '.join(cycle)}.",
+                     "a node cannot depend on its own outputs; remove one of these connections")
+
+
+CHECKS: list[Callable[[Pipeline], None]] = [
+    check_duplicate_ids,
+    check_arguments_known,
+    check_required_present,
+    check_input_types,
+    check_producers_in_pipeline,
+    check_parameters_serialisable,
+    check_acyclic,
+]

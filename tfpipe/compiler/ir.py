@@ -1,0 +1,76 @@
+"""The intermediate representation: plain frozen dataclasses, stable sorted JSON.
+
+The IR holds no logic and no Python objects, only names, types and JSON values, so
+both runners (local Beam, Kubeflow) can consume it without the user's pipeline.py.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..errors import CompileError
+
+IR_VERSION = 1
+
+
+@dataclass(frozen=True)
+class InputIR:
+    """An input of a node: which upstream node's output, and its artifact type."""
+
+    producer: str
+    output: str
+    type: str
+
+
+@dataclass(frozen=True)
+class NodeIR:
+    id: str
+    component: str
+    executor: str
+    inputs: dict[str, InputIR] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)  # name -> artifact type name
+    parameters: dict[str, Any] = field(default_factory=dict)
+    upstream: tuple[str, ...] = ()
+    enable_cache: bool = True
+    source_file: str | None = None
+    content_parameters: tuple[str, ...] = ()  # parameters naming files whose content matters
+
+
+@dataclass(frozen=True)
+class PipelineIR:
+    name: str
+    pipeline_root: str
+    metadata: str
+    nodes: tuple[NodeIR, ...]
+    beam_pipeline_args: tuple[str, ...] = ()
+    enable_cache: bool = True
+    ir_version: int = IR_VERSION
+
+    def node(self, node_id: str) -> NodeIR:
+        for n in self.nodes:
+            if n.id == node_id:
+                return n
+        raise KeyError(node_id)
+
+    def downstream(self, node_id: str) -> list[str]:
+        return [n.id for n in self.nodes if node_id in n.upstream]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True, indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> "PipelineIR":
+        data = json.loads(text)
+        version = data.get("ir_version")
+        if version != IR_VERSION:
+            raise CompileError(f"IR version {version!r} is not supported (this tfpipe reads "
+                               f"version {IR_VERSION}).", fix="recompile the pipeline with this "
+                               "tfpipe: tfpipe compile --ir pipeline.py")
+        nodes = tuple(
+            NodeIR(**{**n, "inputs": {k: InputIR(**v) for k, v in n["inputs"].items()},
+                      "upstream": tuple(n["upstream"]),
+                      "content_parameters": tuple(n["content_parameters"])})
+            for n in data["nodes"])
+        return cls(**{**data, "nodes": nodes,
+                      "beam_pipeline_args": tuple(data["beam_pipeline_args"])})

@@ -1,0 +1,12 @@
+"""The standard components: each a spec plus an executor, one module each.
+
+Importing this package imports no TensorFlow, Beam, TFDV or TFT; executors do that
+when they run.
+"""
+from .example_gen import CsvExampleGen, ImportExampleGen
+from .example_validator import ExampleValidator
+from .schema_gen import ImportSchemaGen, SchemaGen
+from .statistics_gen import StatisticsGen
+
+__all__ = ["CsvExampleGen", "ExampleValidator", "ImportExampleGen", "ImportSchemaGen",
+           "SchemaGen", "StatisticsGen"]

@@ -1,0 +1,49 @@
+"""``Input[T]``, ``Output[T]`` and ``Parameter[T]``: how a component declares its interface."""
+from __future__ import annotations
+
+from typing import Any
+
+from .artifacts import Artifact
+
+
+class _Annotation:
+    """``Input[Examples]`` and friends: an annotation that remembers its type argument."""
+
+    role = ""
+
+    def __init__(self, type_: Any):
+        self.type = type_
+
+    def __class_getitem__(cls, type_: Any) -> "_Annotation":
+        if cls is not Parameter and not (isinstance(type_, type) and issubclass(type_, Artifact)):
+            raise TypeError(f"{cls.__name__}[...] takes an artifact type such as "
+                            f"Examples, got {type_!r}")
+        return cls(type_)
+
+    def __repr__(self) -> str:
+        name = getattr(self.type, "__name__", repr(self.type))
+        return f"{type(self).__name__}[{name}]"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.type == other.type  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.type))
+
+
+class Input(_Annotation):
+    """An input artifact; give the argument a default of ``None`` to make it optional."""
+
+    role = "input"
+
+
+class Output(_Annotation):
+    """An output artifact; the runner hands the executor one with a fresh ``uri``."""
+
+    role = "output"
+
+
+class Parameter(_Annotation):
+    """A JSON-serialisable value fixed when the pipeline is compiled."""
+
+    role = "parameter"

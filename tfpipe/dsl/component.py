@@ -1,0 +1,198 @@
+"""Component specs, the ``@component`` decorator, and nodes (component instances).
+
+A component is a frozen ``ComponentSpec`` (typed inputs, outputs, parameters) plus
+an executor: a plain Python function named by import path. Calling a component with
+keyword arguments gives a ``Node`` whose ``outputs`` are typed channels that other
+nodes take as inputs. Nothing here imports TensorFlow or Beam.
+"""
+from __future__ import annotations
+
+import difflib
+import inspect
+import sys
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..errors import DefinitionError
+from .annotations import Input, Output, Parameter
+from .artifacts import Artifact
+
+_NO_DEFAULT = inspect.Parameter.empty
+CONTEXT_ARG = "context"  # an executor argument of this name receives the ExecutionContext
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    type: type[Artifact]
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    type: Any
+    default: Any = _NO_DEFAULT
+
+    @property
+    def required(self) -> bool:
+        return self.default is _NO_DEFAULT
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    """The typed interface of a component and the import path of its executor."""
+
+    name: str
+    executor: str  # "package.module:function"
+    inputs: dict[str, InputSpec] = field(default_factory=dict)
+    outputs: dict[str, type[Artifact]] = field(default_factory=dict)
+    parameters: dict[str, ParameterSpec] = field(default_factory=dict)
+    source_file: str | None = None  # where the executor lives, for modules not on sys.path
+    content_parameters: tuple[str, ...] = ()  # parameters naming files the cache key hashes
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One output of one node, as seen by the nodes that consume it."""
+
+    producer: "Node"
+    output: str
+    type: type[Artifact]
+
+    def __repr__(self) -> str:
+        return f"Channel({self.producer.id}.outputs[{self.output!r}]: {self.type.TYPE_NAME})"
+
+
+class _Outputs(dict):
+    """``node.outputs['examples']`` (TFX) or ``node.outputs.examples``."""
+
+    def __init__(self, node: "Node"):
+        super().__init__({name: Channel(node, name, t) for name, t in node.spec.outputs.items()})
+        self._node = node
+
+    def __getattr__(self, name: str) -> Channel:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __missing__(self, name: str) -> Channel:
+        close = difflib.get_close_matches(name, list(self), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise DefinitionError(f"{self._node.spec.name} has no output {name!r}.{hint}",
+                              node=self._node.id, where=self._node.defined_at,
+                              fix=f"use one of: {', '.join(sorted(self)) or '(none)'}")
+
+
+class Node:
+    """A component instance in a pipeline: its spec, wiring, parameters and options."""
+
+    def __init__(self, spec: ComponentSpec, arguments: dict[str, Any], defined_at: str | None):
+        self.spec = spec
+        self.id = spec.name
+        self.arguments = arguments  # inputs (Channels) and parameters, as the user passed them
+        self.defined_at = defined_at
+        self.enable_cache: bool | None = None  # None: follow the pipeline
+        self.outputs = _Outputs(self)
+
+    def with_id(self, node_id: str) -> "Node":
+        """Give the node an id of its own (needed when a component is used twice)."""
+        self.id = node_id
+        return self
+
+    def with_cache(self, enabled: bool) -> "Node":
+        """Switch caching on or off for this node alone."""
+        self.enable_cache = enabled
+        return self
+
+    @property
+    def inputs(self) -> dict[str, Channel]:
+        return {k: v for k, v in self.arguments.items() if isinstance(v, Channel)}
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return {k: v for k, v in self.arguments.items() if not isinstance(v, Channel)}
+
+    def __repr__(self) -> str:
+        return f"Node({self.id!r}, {self.spec.name})"
+
+
+def _caller_location(depth: int = 2) -> str | None:
+    frame = sys._getframe(depth)
+    while frame and frame.f_globals.get("__name__", "").startswith("tfpipe.dsl"):
+        frame = frame.f_back
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame else None
+
+
+class Component:
+    """What ``@component`` returns: call it with keyword arguments to get a ``Node``."""
+
+    def __init__(self, spec: ComponentSpec, fn: Callable):
+        self.spec = spec
+        self.fn = fn
+        self.__doc__ = fn.__doc__
+        self.__name__ = spec.name
+        self.__wrapped__ = fn
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Node:
+        where = _caller_location()
+        if args:
+            raise DefinitionError(f"{self.spec.name} takes keyword arguments only.", where=where,
+                                  fix=f"write {self.spec.name}(name=value, ...)")
+        return Node(self.spec, dict(kwargs), where)
+
+    def __repr__(self) -> str:
+        return f"<component {self.spec.name}>"
+
+
+def _classify(name: str, annotation: Any, default: Any, fn_name: str):
+    if isinstance(annotation, (Input, Output)):
+        if isinstance(annotation, Output) and default is not _NO_DEFAULT:
+            raise DefinitionError(f"output {name!r} of {fn_name} cannot have a default.")
+        if isinstance(annotation, Input) and default not in (_NO_DEFAULT, None):
+            raise DefinitionError(f"input {name!r} of {fn_name} may only default to None.")
+        return annotation.role, annotation.type
+    if isinstance(annotation, Parameter):
+        return "parameter", ParameterSpec(annotation.type, default)
+    raise DefinitionError(
+        f"argument {name!r} of {fn_name} has no tfpipe annotation ({annotation!r}).",
+        fix="annotate it as Input[Type], Output[Type] or Parameter[type]")
+
+
+def component(fn: Callable | None = None, *, name: str | None = None,
+              content_parameters: tuple[str, ...] = ("module_file",)) -> Any:
+    """Declare a component from a function whose arguments are annotated
+    ``Input[T]``, ``Output[T]`` or ``Parameter[T]``; an argument named ``context``
+    receives the ``ExecutionContext`` (pipeline root, Beam arguments, run id).
+
+    ``content_parameters`` names parameters holding file or folder paths whose
+    content is part of the cache key (a module file also brings in the modules it
+    imports from its own folder)."""
+    if fn is None:
+        return lambda f: component(f, name=name, content_parameters=content_parameters)
+    hints = typing.get_type_hints(fn, include_extras=True)
+    inputs: dict[str, InputSpec] = {}
+    outputs: dict[str, type[Artifact]] = {}
+    params: dict[str, ParameterSpec] = {}
+    for pname, p in inspect.signature(fn).parameters.items():
+        if pname == CONTEXT_ARG:
+            continue
+        role, value = _classify(pname, hints.get(pname, p.annotation), p.default, fn.__name__)
+        if role == "input":
+            inputs[pname] = InputSpec(value, optional=p.default is None)
+        elif role == "output":
+            outputs[pname] = value
+        else:
+            params[pname] = value
+    module = fn.__module__
+    source = None if module.startswith("tfpipe.") else inspect.getsourcefile(fn)
+    spec = ComponentSpec(name=name or fn.__name__, executor=f"{module}:{fn.__qualname__}",
+                         inputs=inputs, outputs=outputs, parameters=params,
+                         source_file=source, description=inspect.getdoc(fn) or "",
+                         content_parameters=tuple(content_parameters))
+    return Component(spec, fn)
+
+
+__all__ = ["Channel", "Component", "ComponentSpec", "InputSpec", "Node", "ParameterSpec",
+           "component"]

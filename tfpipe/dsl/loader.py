@@ -1,0 +1,91 @@
+"""Loading a user's pipeline.py: a ``pipeline`` object or a ``create_pipeline()`` function."""
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import os
+import sys
+from typing import Any
+
+from ..errors import PipelineLoadError, TfpipeError, user_frame
+from .pipeline import Pipeline
+
+
+def load_module_from_file(path: str, name: str | None = None):
+    """Import a Python file by path (its folder goes on sys.path for its own imports)."""
+    path = os.path.abspath(path)
+    name = name or "_tfpipe_user_" + os.path.splitext(os.path.basename(path))[0]
+    existing = sys.modules.get(name)
+    if existing is not None and getattr(existing, "__file__", None) == path:
+        return existing
+    folder = os.path.dirname(path)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    return module
+
+
+def _import(path: str):
+    try:
+        return load_module_from_file(path, "_tfpipe_pipeline_" + str(abs(hash(path))))
+    except SyntaxError as exc:
+        raise PipelineLoadError(f"{path} has a syntax error: {exc.msg}.",
+                                where=f"{exc.filename}:{exc.lineno}",
+                                fix="correct the line shown") from exc
+    except TfpipeError:
+        raise
+    except Exception as exc:
+        raise PipelineLoadError(f"{path} raised {type(exc).__name__} while loading: {exc}",
+                                where=user_frame(exc),
+                                fix="fix the error at the line shown") from exc
+
+
+def _call_factory(factory, path: str, args: dict[str, Any]) -> Any:
+    accepted = inspect.signature(factory).parameters
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
+    unknown = [k for k in args if k not in accepted and not takes_any]
+    if unknown:
+        raise PipelineLoadError(
+            f"create_pipeline() in {path} has no argument {unknown[0]!r}.",
+            fix=f"use one of: {', '.join(accepted) or '(none)'}")
+    try:
+        return factory(**args)
+    except TfpipeError:
+        raise
+    except Exception as exc:
+        raise PipelineLoadError(f"create_pipeline() in {path} raised {type(exc).__name__}: {exc}",
+                                where=user_frame(exc), fix="fix the error at the line shown") \
+            from exc
+
+
+def load_pipeline(path: str, args: dict[str, Any] | None = None) -> Pipeline:
+    """The Pipeline defined by the file at ``path``; ``args`` go to ``create_pipeline``."""
+    if not os.path.isfile(path):
+        raise PipelineLoadError(f"no pipeline file at {path}.",
+                                fix="give the path of a pipeline.py, e.g. "
+                                "tfpipe run pipelines/penguin/pipeline.py")
+    module = _import(path)
+    args = dict(args or {})
+    factory = getattr(module, "create_pipeline", None)
+    if callable(factory):
+        found = _call_factory(factory, path, args)
+    elif isinstance(getattr(module, "pipeline", None), Pipeline):
+        if args:
+            raise PipelineLoadError(f"{path} has no create_pipeline() to take arguments.",
+                                    fix="define create_pipeline(**args) to accept --param values")
+        found = module.pipeline
+    else:
+        raise PipelineLoadError(f"{path} defines no pipeline.",
+                                fix="define a module-level `pipeline = Pipeline(...)` or a "
+                                "`create_pipeline()` function returning one")
+    if not isinstance(found, Pipeline):
+        raise PipelineLoadError(f"create_pipeline() in {path} returned {type(found).__name__}, "
+                                "not a Pipeline.", fix="return tfpipe.Pipeline(...)")
+    return found

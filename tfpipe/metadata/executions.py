@@ -1,0 +1,116 @@
+"""Executions and their input/output events: register, publish, fail, reuse.
+
+Every write that changes what counts as a node's output is one ``put_execution``
+call, which MLMD applies in a single transaction: a run killed at any moment leaves
+either the RUNNING execution with PENDING artifacts, or the COMPLETE one with LIVE
+artifacts, never a mix.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..dsl.artifacts import Artifact
+from . import artifacts as artifact_io
+from . import values
+from .types import execution_type_id
+
+
+def _event(kind: str, key: str, index: int = 0):
+    from ml_metadata.proto import metadata_store_pb2 as pb
+
+    event = pb.Event(type=getattr(pb.Event, kind))
+    event.path.steps.add().key = key
+    event.path.steps.add().index = index
+    return event
+
+
+def _input_pairs(store, inputs: dict[str, list[Artifact]]):
+    return [(artifact_io.to_proto(store, a, "LIVE"), _event("INPUT", name, i))
+            for name, arts in sorted(inputs.items()) for i, a in enumerate(arts)]
+
+
+def _put(store, execution, pairs, contexts) -> None:
+    execution_id, artifact_ids, _ = store.put_execution(
+        execution, pairs, contexts, reuse_context_if_already_exist=True)
+    execution.id = execution_id
+    return artifact_ids
+
+
+def register(store, component: str, contexts: list, inputs: dict[str, list[Artifact]],
+             properties: dict[str, Any]):
+    """A RUNNING execution with its input events. Returns the execution proto."""
+    from ml_metadata.proto import metadata_store_pb2 as pb
+
+    execution = pb.Execution(type_id=execution_type_id(store, component),
+                             last_known_state=pb.Execution.RUNNING)
+    values.update(execution.custom_properties, properties)
+    _put(store, execution, _input_pairs(store, inputs), contexts)
+    return execution
+
+
+def declare_outputs(store, execution, contexts: list, outputs: dict[str, Artifact]) -> None:
+    """Record the outputs PENDING (not yet usable by anything) and fill in their ids."""
+    pairs = [(artifact_io.to_proto(store, a, "PENDING"), _event("PENDING_OUTPUT", name))
+             for name, a in sorted(outputs.items())]
+    ids = _put(store, execution, pairs, contexts)
+    for (_, artifact), artifact_id in zip(sorted(outputs.items()), ids):
+        artifact.id = artifact_id
+
+
+def publish(store, execution, contexts: list, outputs: dict[str, Artifact],
+            properties: dict[str, Any]) -> None:
+    """Outputs LIVE and the execution COMPLETE, in one transaction."""
+    from ml_metadata.proto import metadata_store_pb2 as pb
+
+    execution.last_known_state = pb.Execution.COMPLETE
+    values.update(execution.custom_properties, properties)
+    pairs = [(artifact_io.to_proto(store, a, "LIVE"), _event("OUTPUT", name))
+             for name, a in sorted(outputs.items())]
+    _put(store, execution, pairs, contexts)
+
+
+def fail(store, execution, contexts: list, outputs: dict[str, Artifact], message: str) -> None:
+    """The execution FAILED and its declared outputs ABANDONED."""
+    from ml_metadata.proto import metadata_store_pb2 as pb
+
+    execution.last_known_state = pb.Execution.FAILED
+    values.update(execution.custom_properties, {"error": message[:4000]})
+    pairs = [(artifact_io.to_proto(store, a, "ABANDONED"), None)
+             for a in outputs.values() if a.id is not None]
+    _put(store, execution, pairs, contexts)
+
+
+def record_cached(store, component: str, contexts: list, inputs: dict[str, list[Artifact]],
+                  outputs: dict[str, Artifact], properties: dict[str, Any]):
+    """A CACHED execution that reuses ``outputs`` of an earlier one."""
+    from ml_metadata.proto import metadata_store_pb2 as pb
+
+    execution = pb.Execution(type_id=execution_type_id(store, component),
+                             last_known_state=pb.Execution.CACHED)
+    values.update(execution.custom_properties, properties)
+    pairs = _input_pairs(store, inputs) + [
+        (artifact_io.to_proto(store, a, "LIVE"), _event("OUTPUT", name))
+        for name, a in sorted(outputs.items())]
+    _put(store, execution, pairs, contexts)
+    return execution
+
+
+def outputs_of(store, execution_id: int) -> dict[str, Artifact]:
+    """The published outputs of an execution, by output name."""
+    from ml_metadata.proto import metadata_store_pb2 as pb
+
+    events = [e for e in store.get_events_by_execution_ids([execution_id])
+              if e.type == pb.Event.OUTPUT]
+    arts = artifact_io.get(store, [e.artifact_id for e in events])
+    by_id = {a.id: a for a in arts}
+    return {e.path.steps[0].key: by_id[e.artifact_id] for e in events if e.artifact_id in by_id}
+
+
+def state_name(execution) -> str:
+    from ml_metadata.proto import metadata_store_pb2 as pb
+
+    return pb.Execution.State.Name(execution.last_known_state)
+
+
+def properties(execution) -> dict[str, Any]:
+    return values.to_dict(execution.custom_properties)

@@ -1,0 +1,63 @@
+"""Opening an ML Metadata store from a path or URL."""
+from __future__ import annotations
+
+import os
+from urllib.parse import unquote, urlparse
+
+from ..errors import MetadataError
+
+
+def connection_config(target: str):
+    """MLMD ConnectionConfig for a SQLite path, ``sqlite:///path`` or ``mysql://`` URL."""
+    from ml_metadata.proto import metadata_store_pb2
+
+    config = metadata_store_pb2.ConnectionConfig()
+    url = urlparse(target)
+    if url.scheme in ("mysql", "mariadb"):
+        config.mysql.host = url.hostname or "localhost"
+        config.mysql.port = url.port or 3306
+        config.mysql.database = url.path.lstrip("/")
+        config.mysql.user = unquote(url.username or "")
+        config.mysql.password = unquote(url.password or "")
+        if not config.mysql.database:
+            raise MetadataError(f"the MySQL URL {target!r} names no database.",
+                                fix="use mysql://user:password@host:3306/database")
+        return config
+    if url.scheme in ("", "sqlite", "file"):
+        path = url.path if url.scheme else target
+        path = os.path.abspath(path)
+        config.sqlite.filename_uri = path
+        config.sqlite.connection_mode = config.sqlite.READWRITE_OPENCREATE
+        return config
+    raise MetadataError(f"unknown metadata store {target!r}.",
+                        fix="use a SQLite file path, sqlite:///path or mysql://user:pw@host/db")
+
+
+def describe(target: str) -> str:
+    """The store for a user to read: the path, or the URL without its password."""
+    url = urlparse(target)
+    if url.scheme in ("mysql", "mariadb"):
+        return f"{url.scheme}://{url.hostname}:{url.port or 3306}{url.path}"
+    return os.path.abspath(url.path if url.scheme else target)
+
+
+def connect(target: str):
+    """An MLMD ``MetadataStore``; a clear MetadataError if it cannot be opened."""
+    from ml_metadata.metadata_store import metadata_store
+
+    config = connection_config(target)
+    if config.HasField("sqlite"):
+        folder = os.path.dirname(config.sqlite.filename_uri)
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as exc:
+            raise MetadataError(f"cannot create the folder for the metadata store {folder}: "
+                                f"{exc.strerror}.", fix="choose a writable pipeline_root or "
+                                "metadata path") from exc
+    try:
+        return metadata_store.MetadataStore(config)
+    except Exception as exc:  # MLMD raises its own errors.* types for every backend problem
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise MetadataError(f"cannot open the metadata store at {describe(target)}: {first}",
+                            fix="check the path or URL; a corrupt SQLite file can be moved "
+                            "away to start a fresh store") from exc

@@ -1,0 +1,39 @@
+"""Registering artifact, execution and context types (idempotent, cached per store)."""
+from __future__ import annotations
+
+from ..dsl.artifacts import artifact_class
+
+PIPELINE, RUN, NODE = "pipeline", "pipeline_run", "node"
+_cache: dict[tuple[int, str, str], int] = {}
+
+
+def _cached(store, kind: str, name: str, make) -> int:
+    key = (id(store), kind, name)
+    if key not in _cache:
+        _cache[key] = make()
+    return _cache[key]
+
+
+def artifact_type_id(store, type_name: str) -> int:
+    from ml_metadata.proto import metadata_store_pb2 as pb
+
+    def make() -> int:
+        t = pb.ArtifactType(name=type_name)
+        for prop, kind in artifact_class(type_name).PROPERTIES.items():
+            t.properties[prop] = getattr(pb, kind)
+        return store.put_artifact_type(t, can_add_fields=True)
+    return _cached(store, "artifact", type_name, make)
+
+
+def execution_type_id(store, component: str) -> int:
+    from ml_metadata.proto import metadata_store_pb2 as pb
+
+    return _cached(store, "execution", component,
+                   lambda: store.put_execution_type(pb.ExecutionType(name=component)))
+
+
+def context_type_id(store, name: str) -> int:
+    from ml_metadata.proto import metadata_store_pb2 as pb
+
+    return _cached(store, "context", name,
+                   lambda: store.put_context_type(pb.ContextType(name=name)))

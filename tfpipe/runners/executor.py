@@ -1,0 +1,53 @@
+"""Finding a node's executor function and calling it with typed arguments."""
+from __future__ import annotations
+
+import importlib
+import inspect
+from typing import Any, Callable
+
+from ..compiler.ir import NodeIR
+from ..dsl.artifacts import Artifact
+from ..dsl.component import CONTEXT_ARG, Component
+from ..dsl.context import ExecutionContext
+from ..dsl.loader import load_module_from_file
+from ..errors import ExecutionError, TfpipeError, UserCodeError, user_frame
+
+
+def load_executor(node: NodeIR) -> Callable:
+    module_name, _, qualname = node.executor.partition(":")
+    if node.source_file:
+        module = load_module_from_file(node.source_file)
+    else:
+        module = importlib.import_module(module_name)
+    target: Any = module
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    return target.fn if isinstance(target, Component) else target
+
+
+def call(fn: Callable, inputs: dict[str, Artifact | None], outputs: dict[str, Artifact],
+         parameters: dict[str, Any], context: ExecutionContext) -> None:
+    kwargs: dict[str, Any] = {**inputs, **outputs, **parameters}
+    if CONTEXT_ARG in inspect.signature(fn).parameters:
+        kwargs[CONTEXT_ARG] = context
+    fn(**kwargs)
+
+
+def as_tfpipe_error(exc: BaseException, node: NodeIR) -> TfpipeError:
+    """Any exception from an executor as one clear error naming the node."""
+    if isinstance(exc, TfpipeError):
+        if exc.node is None:
+            exc.node = node.id
+        return exc
+    text = str(exc).strip().split(" [while running")[0]
+    lines = text.splitlines()
+    summary = f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+    if len(lines) > 1:
+        summary += f" (+{len(lines) - 1} more lines with --verbose)"
+    where = user_frame(exc)
+    if where:
+        return UserCodeError(f"{node.component} failed in user code: {summary}", node=node.id,
+                             where=where, fix="fix the code at the line above; run with "
+                             "--verbose for the full traceback")
+    return ExecutionError(f"{node.component} failed: {summary}", node=node.id,
+                          fix="run with --verbose for the full traceback")

@@ -1,0 +1,122 @@
+"""Launching one node: resolve inputs, check the cache, run the executor, publish.
+
+Shared by the local Beam runner and the Kubeflow entrypoint. Outputs are recorded
+PENDING before the executor starts and made LIVE, with the execution COMPLETE, only
+after it succeeded and its files exist; a failure marks them ABANDONED and removes
+their files, so nothing half-written is ever taken for output.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+
+from ..compiler.ir import NodeIR, PipelineIR
+from ..dsl.artifacts import Artifact, artifact_class
+from ..dsl.context import ExecutionContext
+from ..errors import ExecutionError, TfpipeError
+from ..metadata import contexts as mlmd_contexts
+from ..metadata import executions
+from . import cache
+from . import executor as executor_io
+
+
+@dataclass
+class NodeResult:
+    node_id: str
+    status: str  # "ran", "cached", "failed", "skipped"
+    outputs: dict[str, Artifact] = field(default_factory=dict)
+    duration: float = 0.0
+    execution_id: int | None = None
+    cache_note: str = ""
+    error: TfpipeError | None = None
+
+
+def output_uri(pipeline_root: str, node_id: str, output: str, execution_id: int) -> str:
+    return os.path.join(os.path.abspath(pipeline_root), node_id, output, str(execution_id))
+
+
+def _find_cached(store, ir: PipelineIR, node: NodeIR, key: str):
+    """Outputs of the latest COMPLETE execution with this key whose files still exist,
+    and the key parts of the latest COMPLETE execution (to explain a miss)."""
+    ctx = mlmd_contexts.node_context(store, ir.name, node.id)
+    if ctx is None:
+        return None, None
+    done = [e for e in store.get_executions_by_context(ctx.id)
+            if executions.state_name(e) == "COMPLETE"]
+    done.sort(key=lambda e: e.id, reverse=True)
+    for e in done:
+        if executions.properties(e).get("cache_key") != key:
+            continue
+        outs = executions.outputs_of(store, e.id)
+        if set(outs) == set(node.outputs) and all(
+                a.state == "LIVE" and os.path.exists(a.uri) for a in outs.values()):
+            return outs, None
+    latest = json.loads(executions.properties(done[0]).get("cache_parts", "{}")) if done else None
+    return None, latest
+
+
+def _has_files(uri: str) -> bool:
+    return os.path.isfile(uri) or (os.path.isdir(uri) and any(os.scandir(uri)))
+
+
+def launch(store, ir: PipelineIR, node: NodeIR, run_id: str,
+           inputs: dict[str, list[Artifact]]) -> NodeResult:
+    """Run (or reuse) one node whose inputs are resolved. Never raises for executor
+    failures: they come back as a ``failed`` result carrying a TfpipeError."""
+    started = time.monotonic()
+    ctxs = mlmd_contexts.for_node(store, ir.name, run_id, node.id)
+    parts = cache.key_parts(node, inputs)
+    key = cache.cache_key(parts)
+    props = {"node_id": node.id, "pipeline": ir.name, "run_id": run_id, "cache_key": key,
+             "cache_parts": json.dumps(parts, sort_keys=True)}
+    note = "cache disabled"
+    if node.enable_cache:
+        reused, latest_parts = _find_cached(store, ir, node, key)
+        if reused is not None:
+            e = executions.record_cached(store, node.component, ctxs, inputs, reused, props)
+            return NodeResult(node.id, "cached", reused, time.monotonic() - started, e.id,
+                              "inputs, parameters and code unchanged")
+        note = cache.explain_miss(latest_parts, parts)
+
+    execution = executions.register(store, node.component, ctxs, inputs, props)
+    outputs = {name: artifact_class(t)(output_uri(ir.pipeline_root, node.id, name, execution.id))
+               for name, t in node.outputs.items()}
+    executions.declare_outputs(store, execution, ctxs, outputs)
+    context = ExecutionContext(
+        node_id=node.id, pipeline_name=ir.name, pipeline_root=ir.pipeline_root, run_id=run_id,
+        execution_id=execution.id, beam_pipeline_args=tuple(ir.beam_pipeline_args),
+        tmp_dir=os.path.join(os.path.abspath(ir.pipeline_root), node.id, ".temp",
+                             str(execution.id)))
+    try:
+        for artifact in outputs.values():
+            if os.path.exists(artifact.uri):  # left by a store that was deleted
+                shutil.rmtree(artifact.uri)
+            os.makedirs(artifact.uri)
+        fn = executor_io.load_executor(node)
+        single = {k: (v[0] if v else None) for k, v in inputs.items()}
+        for name in node.inputs:
+            single.setdefault(name, None)
+        executor_io.call(fn, single, outputs, node.parameters, context)
+        empty = [n for n, a in outputs.items() if not _has_files(a.uri)]
+        if empty:
+            raise ExecutionError(f"{node.component} finished but wrote nothing for output(s) "
+                                 f"{', '.join(empty)}.", node=node.id,
+                                 fix="the executor must write its files under each output's uri")
+    except BaseException as exc:  # noqa: BLE001 - KeyboardInterrupt included: record, re-raise
+        error = executor_io.as_tfpipe_error(exc, node) if isinstance(exc, Exception) else None
+        executions.fail(store, execution, ctxs, outputs,
+                        str(error) if error else type(exc).__name__)
+        for artifact in outputs.values():
+            shutil.rmtree(artifact.uri, ignore_errors=True)
+        if error is None:
+            raise
+        error.__cause__ = exc
+        return NodeResult(node.id, "failed", {}, time.monotonic() - started, execution.id,
+                          note, error)
+    finally:
+        shutil.rmtree(context.tmp_dir, ignore_errors=True)
+    executions.publish(store, execution, ctxs, outputs, {})
+    return NodeResult(node.id, "ran", outputs, time.monotonic() - started, execution.id, note)

@@ -1,0 +1,36 @@
+"""``run_pipeline``: compile and run on the local Beam runner, as the CLI and
+``python pipeline.py`` (or a notebook) both do."""
+from __future__ import annotations
+
+import click
+
+from ..compiler import PipelineIR, compile_pipeline
+from ..dsl.pipeline import Pipeline
+from .progress import format_duration
+
+
+def run_pipeline(pipeline: Pipeline | PipelineIR, *, explain_cache: bool = False,
+                 quiet: bool = False):
+    """Run ``pipeline`` locally; prints progress and a summary, raises the first
+    node's TfpipeError if any node failed. Returns the RunResult."""
+    from . import beam  # imports Apache Beam; kept out of `tfpipe --help` and compile
+
+    ir = pipeline if isinstance(pipeline, PipelineIR) else compile_pipeline(pipeline)
+    say = (lambda *_: None) if quiet else click.echo
+    say(click.style(f"Running pipeline {ir.name}", bold=True) + f" ({len(ir.nodes)} nodes)")
+    result = beam.run(ir, explain_cache=explain_cache, quiet=quiet)
+    counts = {s: sum(r.status == s for r in result.results.values())
+              for s in ("ran", "cached", "failed", "skipped")}
+    tally = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    if result.succeeded:
+        say(click.style("✔ ", fg="green") + f"pipeline {ir.name} finished in "
+            f"{format_duration(result.duration)} ({tally})")
+    else:
+        say(click.style("✘ ", fg="red") + f"pipeline {ir.name} failed after "
+            f"{format_duration(result.duration)} ({tally})")
+    for line in beam.outputs_summary(result):
+        say("  " + line)
+    error = beam.first_error(result)
+    if error is not None:
+        raise error
+    return result
