@@ -36,7 +36,8 @@ def _node_ir(node: Node, pipeline: Pipeline) -> NodeIR:
         outputs={name: t.TYPE_NAME for name, t in sorted(spec.outputs.items())},
         parameters=params,
         upstream=tuple(sorted({i.producer for i in inputs.values()})),
-        enable_cache=pipeline.enable_cache if node.enable_cache is None else node.enable_cache,
+        enable_cache=spec.cacheable and (pipeline.enable_cache if node.enable_cache is None
+                                         else node.enable_cache),
         source_file=spec.source_file,
         content_parameters=tuple(p for p in spec.content_parameters if p in params))
 

@@ -49,6 +49,7 @@ class ComponentSpec:
     parameters: dict[str, ParameterSpec] = field(default_factory=dict)
     source_file: str | None = None  # where the executor lives, for modules not on sys.path
     content_parameters: tuple[str, ...] = ()  # parameters naming files the cache key hashes
+    cacheable: bool = True  # False for nodes whose result depends on the store (resolvers)
     description: str = ""
 
 
@@ -161,16 +162,23 @@ def _classify(name: str, annotation: Any, default: Any, fn_name: str):
 
 
 def component(fn: Callable | None = None, *, name: str | None = None,
-              content_parameters: tuple[str, ...] = ("module_file",)) -> Any:
+              content_parameters: tuple[str, ...] = ("module_file",),
+              cacheable: bool = True) -> Any:
     """Declare a component from a function whose arguments are annotated
     ``Input[T]``, ``Output[T]`` or ``Parameter[T]``; an argument named ``context``
     receives the ``ExecutionContext`` (pipeline root, Beam arguments, run id).
 
     ``content_parameters`` names parameters holding file or folder paths whose
     content is part of the cache key (a module file also brings in the modules it
-    imports from its own folder)."""
+    imports from its own folder). ``cacheable=False`` makes the node run every time.
+
+    An executor normally writes files under each output's ``uri``. A resolver instead
+    returns ``{output_name: existing Artifact or None}``: those artifacts (already LIVE
+    in the store) become its outputs, and None means "nothing found" (downstream
+    optional inputs get None)."""
     if fn is None:
-        return lambda f: component(f, name=name, content_parameters=content_parameters)
+        return lambda f: component(f, name=name, content_parameters=content_parameters,
+                                   cacheable=cacheable)
     hints = typing.get_type_hints(fn, include_extras=True)
     inputs: dict[str, InputSpec] = {}
     outputs: dict[str, type[Artifact]] = {}
@@ -190,7 +198,7 @@ def component(fn: Callable | None = None, *, name: str | None = None,
     spec = ComponentSpec(name=name or fn.__name__, executor=f"{module}:{fn.__qualname__}",
                          inputs=inputs, outputs=outputs, parameters=params,
                          source_file=source, description=inspect.getdoc(fn) or "",
-                         content_parameters=tuple(content_parameters))
+                         content_parameters=tuple(content_parameters), cacheable=cacheable)
     return Component(spec, fn)
 
 

@@ -16,6 +16,7 @@ class ExecutionContext:
     execution_id: int | None = None
     beam_pipeline_args: tuple[str, ...] = ()
     tmp_dir: str = ""
+    metadata: str = ""  # the MLMD store (path or URL), for components that query it
     extra: dict = field(default_factory=dict)
 
     def warn(self, text: str) -> None:

@@ -69,15 +69,24 @@ def publish(store, execution, contexts: list, outputs: dict[str, Artifact],
     _put(store, execution, pairs, contexts)
 
 
+def _abandoned(store, outputs: dict[str, Artifact]):
+    return [(artifact_io.to_proto(store, a, "ABANDONED"), None)
+            for a in outputs.values() if a.id is not None]
+
+
+def abandon(store, outputs: dict[str, Artifact]) -> None:
+    """Declared outputs that will never be written (a resolver's unused fresh ones)."""
+    if pairs := _abandoned(store, outputs):
+        store.put_artifacts([p for p, _ in pairs])
+
+
 def fail(store, execution, contexts: list, outputs: dict[str, Artifact], message: str) -> None:
     """The execution FAILED and its declared outputs ABANDONED."""
     from ml_metadata.proto import metadata_store_pb2 as pb
 
     execution.last_known_state = pb.Execution.FAILED
     values.update(execution.custom_properties, {"error": message[:4000]})
-    pairs = [(artifact_io.to_proto(store, a, "ABANDONED"), None)
-             for a in outputs.values() if a.id is not None]
-    _put(store, execution, pairs, contexts)
+    _put(store, execution, _abandoned(store, outputs), contexts)
 
 
 def record_cached(store, component: str, contexts: list, inputs: dict[str, list[Artifact]],

@@ -58,7 +58,7 @@ def _run_node(state_key: str, node_id: str) -> None:
     if any(r is None or r.status not in ("ran", "cached") for r in upstream):
         result = NodeResult(node_id, "skipped")
     else:
-        inputs = {name: [state.results[i.producer].outputs[i.output]]
+        inputs = {name: [a for a in [state.results[i.producer].outputs.get(i.output)] if a]
                   for name, i in node.inputs.items()}
         state.progress.started(node_id, node.component)
         result = launch(state.store, state.ir, node, state.run_id, inputs)

@@ -26,11 +26,12 @@ def load_executor(node: NodeIR) -> Callable:
 
 
 def call(fn: Callable, inputs: dict[str, Artifact | None], outputs: dict[str, Artifact],
-         parameters: dict[str, Any], context: ExecutionContext) -> None:
+         parameters: dict[str, Any], context: ExecutionContext) -> Any:
+    """Call the executor; returns what it returns (a resolver's chosen artifacts)."""
     kwargs: dict[str, Any] = {**inputs, **outputs, **parameters}
     if CONTEXT_ARG in inspect.signature(fn).parameters:
         kwargs[CONTEXT_ARG] = context
-    fn(**kwargs)
+    return fn(**kwargs)
 
 
 def as_tfpipe_error(exc: BaseException, node: NodeIR) -> TfpipeError:

@@ -89,7 +89,8 @@ def launch(store, ir: PipelineIR, node: NodeIR, run_id: str,
         node_id=node.id, pipeline_name=ir.name, pipeline_root=ir.pipeline_root, run_id=run_id,
         execution_id=execution.id, beam_pipeline_args=tuple(ir.beam_pipeline_args),
         tmp_dir=os.path.join(os.path.abspath(ir.pipeline_root), node.id, ".temp",
-                             str(execution.id)))
+                             str(execution.id)), metadata=ir.metadata)
+    resolved = None
     try:
         for artifact in outputs.values():
             if os.path.exists(artifact.uri):  # left by a store that was deleted
@@ -99,7 +100,10 @@ def launch(store, ir: PipelineIR, node: NodeIR, run_id: str,
         single = {k: (v[0] if v else None) for k, v in inputs.items()}
         for name in node.inputs:
             single.setdefault(name, None)
-        executor_io.call(fn, single, outputs, node.parameters, context)
+        resolved = executor_io.call(fn, single, outputs, node.parameters, context)
+        if isinstance(resolved, dict):  # a resolver: existing artifacts are the outputs
+            return _publish_resolved(store, execution, ctxs, outputs, resolved, node, started,
+                                     note)
         empty = [n for n, a in outputs.items() if not _has_files(a.uri)]
         if empty:
             raise ExecutionError(f"{node.component} finished but wrote nothing for output(s) "
@@ -120,3 +124,19 @@ def launch(store, ir: PipelineIR, node: NodeIR, run_id: str,
         shutil.rmtree(context.tmp_dir, ignore_errors=True)
     executions.publish(store, execution, ctxs, outputs, {})
     return NodeResult(node.id, "ran", outputs, time.monotonic() - started, execution.id, note)
+
+
+def _publish_resolved(store, execution, ctxs, fresh: dict[str, Artifact],
+                      resolved: dict[str, Artifact | None], node: NodeIR, started: float,
+                      note: str) -> NodeResult:
+    """A resolver's outputs: the artifacts it chose replace the fresh (unused) ones."""
+    unknown = set(resolved) - set(node.outputs)
+    if unknown:
+        raise ExecutionError(f"{node.component} returned unknown output(s) {sorted(unknown)}.",
+                             node=node.id, fix=f"return only {sorted(node.outputs)}")
+    executions.abandon(store, fresh)
+    for artifact in fresh.values():
+        shutil.rmtree(artifact.uri, ignore_errors=True)
+    chosen = {k: v for k, v in resolved.items() if v is not None}
+    executions.publish(store, execution, ctxs, chosen, {})
+    return NodeResult(node.id, "ran", chosen, time.monotonic() - started, execution.id, note)
