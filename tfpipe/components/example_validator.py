@@ -55,10 +55,14 @@ def ExampleValidator(statistics: Input[ExampleStatistics], schema: Input[Schema]
     anomalies.properties["span"] = statistics.span
     anomalies.custom_properties["anomaly_count"] = len(found)
     if found and fail_on_anomalies:
-        raise AnomaliesFound(f"{len(found)} anomalies against the schema:\n    "
+        raise AnomaliesFound(f"{_count(found)} against the schema:\n    "
                              + "\n    ".join(found), node=context.node_id,
                              fix="fix the data, or update the schema if the change is expected "
                              "(or set fail_on_anomalies=False to record them and go on)")
     if found:
-        context.warn(f"{len(found)} anomalies against the schema (recorded in "
+        context.warn(f"{_count(found)} against the schema (recorded in "
                      f"{anomalies.uri}):\n" + "\n".join(found))
+
+
+def _count(found: list[str]) -> str:
+    return f"{len(found)} anomal{'y' if len(found) == 1 else 'ies'}"

@@ -1,0 +1,55 @@
+"""Shared fixtures: the repository's paths, running the CLI, reading MLMD."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+PENGUIN = REPO / "pipelines" / "penguin"
+TAXI = REPO / "pipelines" / "taxi"
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: int = 900) -> subprocess.CompletedProcess:
+    """Run the tfpipe command as a user would, capturing its output."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run([sys.executable, "-m", "tfpipe.cli", *args], cwd=cwd or REPO, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+class Store:
+    """A read-only view of an MLMD store for assertions."""
+
+    def __init__(self, path: Path):
+        from ml_metadata.metadata_store import metadata_store
+        from ml_metadata.proto import metadata_store_pb2 as pb
+
+        config = pb.ConnectionConfig()
+        config.sqlite.filename_uri = str(path)
+        config.sqlite.connection_mode = config.sqlite.READONLY
+        self.pb = pb
+        self.store = metadata_store.MetadataStore(config)
+
+    def executions(self, pipeline: str, node: str) -> list:
+        ctx = self.store.get_context_by_type_and_name("node", f"{pipeline}.{node}")
+        return [] if ctx is None else sorted(self.store.get_executions_by_context(ctx.id),
+                                             key=lambda e: e.id)
+
+    def state(self, execution) -> str:
+        return self.pb.Execution.State.Name(execution.last_known_state)
+
+    def outputs(self, execution_id: int, kinds=("OUTPUT",)) -> list:
+        events = [e for e in self.store.get_events_by_execution_ids([execution_id])
+                  if self.pb.Event.Type.Name(e.type) in kinds]
+        return self.store.get_artifacts_by_id([e.artifact_id for e in events])
+
+    def artifact_state(self, artifact) -> str:
+        return self.pb.Artifact.State.Name(artifact.state)

@@ -1,0 +1,145 @@
+"""Bad pipeline definitions, each with the error a user gets."""
+from __future__ import annotations
+
+import pytest
+
+import tfpipe
+from tfpipe import CompileError, DefinitionError, Examples, Input, Output, Parameter, Schema
+from tfpipe.components import CsvExampleGen, ExampleValidator, SchemaGen, StatisticsGen
+
+
+@tfpipe.component
+def Consume(examples: Input[Examples], out: Output[Schema], steps: Parameter[int] = 1):
+    """A user component that takes examples."""
+
+
+def _pipeline(*nodes):
+    return tfpipe.Pipeline("bad", "/tmp/unused-root", list(nodes))
+
+
+@tfpipe.component
+def Refine(examples: Input[Examples], refined: Output[Examples]):
+    """A user component from examples to examples."""
+
+
+def cycle():
+    a = CsvExampleGen(input_base="x")
+    r1 = Refine(examples=a.outputs["examples"]).with_id("r1")
+    r2 = Refine(examples=r1.outputs["refined"]).with_id("r2")
+    r1.arguments["examples"] = r2.outputs["refined"]  # rewired after the fact: r1 <- r2 <- r1
+    return _pipeline(a, r1, r2)
+
+
+def missing_input():
+    return _pipeline(StatisticsGen())
+
+
+def wrong_type():
+    a = CsvExampleGen(input_base="x")
+    s = StatisticsGen(examples=a.outputs["examples"])
+    return _pipeline(a, s, SchemaGen(statistics=a.outputs["examples"]))
+
+
+def node_instead_of_output():
+    a = CsvExampleGen(input_base="x")
+    return _pipeline(a, StatisticsGen(examples=a))
+
+
+def duplicate_ids():
+    a = CsvExampleGen(input_base="x")
+    b = CsvExampleGen(input_base="y")
+    return _pipeline(a, b)
+
+
+def unknown_parameter():
+    return _pipeline(CsvExampleGen(input_bas="x"))
+
+
+def missing_parameter():
+    return _pipeline(CsvExampleGen())
+
+
+def unserialisable_parameter():
+    return _pipeline(CsvExampleGen(input_base="x", splits={"train": object()}))
+
+
+def nan_parameter():
+    a = CsvExampleGen(input_base="x")
+    return _pipeline(a, Consume(examples=a.outputs["examples"], steps=float("nan")))
+
+
+def producer_not_in_pipeline():
+    a = CsvExampleGen(input_base="x")
+    s = StatisticsGen(examples=a.outputs["examples"])
+    return _pipeline(s)
+
+
+def channel_as_parameter():
+    a = CsvExampleGen(input_base="x")
+    return _pipeline(a, Consume(examples=a.outputs["examples"], steps=a.outputs["examples"]))
+
+
+def schema_for_validator_from_stats():
+    a = CsvExampleGen(input_base="x")
+    s = StatisticsGen(examples=a.outputs["examples"])
+    return _pipeline(a, s, ExampleValidator(statistics=s.outputs["statistics"],
+                                            schema=s.outputs["statistics"]))
+
+
+BAD = [
+    (cycle, "r1", "the pipeline has a cycle: r1 -> r2 -> r1"),
+    (missing_input, "StatisticsGen", "required input 'examples' (Examples) is not connected"),
+    (wrong_type, "SchemaGen", "input 'statistics' expects ExampleStatistics but is wired to "
+                              "CsvExampleGen.outputs['examples'], which is Examples"),
+    (node_instead_of_output, "StatisticsGen", "was given the node 'CsvExampleGen' itself"),
+    (duplicate_ids, "CsvExampleGen", "two nodes have the id 'CsvExampleGen'"),
+    (unknown_parameter, "CsvExampleGen", "has no argument 'input_bas'. Did you mean "
+                                         "'input_base'?"),
+    (missing_parameter, "CsvExampleGen", "required parameter 'input_base' is not set"),
+    (unserialisable_parameter, "CsvExampleGen", "parameter 'splits' cannot be serialised: "
+                                                "splits['train'] is a object"),
+    (nan_parameter, "Consume", "steps is nan, which JSON cannot hold"),
+    (producer_not_in_pipeline, "StatisticsGen", "uses an output of 'CsvExampleGen', which is "
+                                                "not in the pipeline"),
+    (channel_as_parameter, "Consume", "parameter 'steps' was given an artifact channel"),
+    (schema_for_validator_from_stats, "ExampleValidator", "input 'schema' expects Schema"),
+]
+
+
+@pytest.mark.parametrize("build, node, message", BAD, ids=[b[0].__name__ for b in BAD])
+def test_bad_definition_is_rejected_with_a_clear_error(build, node, message):
+    with pytest.raises(CompileError) as info:
+        tfpipe.compile_pipeline(build())
+    error = info.value
+    assert error.node == node
+    assert message in str(error)
+    assert error.fix, "every compile error says how to fix it"
+    assert "fix: " in str(error)
+
+
+def test_errors_point_at_the_line_that_created_the_node():
+    with pytest.raises(CompileError) as info:
+        tfpipe.compile_pipeline(missing_input())
+    assert info.value.where.startswith(__file__)
+
+
+def test_positional_arguments_are_refused():
+    with pytest.raises(DefinitionError, match="keyword arguments only"):
+        CsvExampleGen("data/")
+
+
+def test_unknown_output_name_suggests_the_right_one():
+    with pytest.raises(DefinitionError, match="Did you mean 'examples'"):
+        CsvExampleGen(input_base="x").outputs["exampels"]
+
+
+def test_component_arguments_need_annotations():
+    with pytest.raises(DefinitionError, match="has no tfpipe annotation"):
+        @tfpipe.component
+        def Bad(x: int):
+            pass
+
+
+def test_pipeline_refuses_things_that_are_not_nodes():
+    with pytest.raises(DefinitionError, match="call the component"):
+        tfpipe.Pipeline("p", "/tmp/x", [CsvExampleGen])

@@ -1,0 +1,96 @@
+"""End to end: the penguin pipeline run from the command line, checked in MLMD and on disk."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+import tfpipe
+from tfpipe.dsl.loader import load_pipeline
+
+from .conftest import PENGUIN, Store, run_cli
+
+PIPELINE = str(PENGUIN / "pipeline.py")
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("penguin")
+    result = run_cli("run", PIPELINE, "-p", f"pipeline_root={root}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root, result
+
+
+def node_ids() -> list[str]:
+    return [n.id for n in tfpipe.compile_pipeline(load_pipeline(PIPELINE)).nodes]
+
+
+def test_the_user_sees_each_node_finish_and_where_things_are(first_run):
+    root, result = first_run
+    for node in node_ids():
+        assert f"▶ {node}" in result.stdout
+        assert f"✔ {node}  finished in " in result.stdout
+    assert "✔ pipeline penguin finished in" in result.stdout
+    assert f"pipeline root   {root}" in result.stdout
+    assert f"metadata store  {root / 'metadata.sqlite'}" in result.stdout
+
+
+def test_every_node_has_one_complete_execution_with_live_outputs_on_disk(first_run):
+    root, _ = first_run
+    store = Store(root / "metadata.sqlite")
+    uris = []
+    for node in node_ids():
+        [execution] = store.executions("penguin", node)
+        assert store.state(execution) == "COMPLETE"
+        outputs = store.outputs(execution.id)
+        assert outputs, f"{node} recorded no outputs"
+        for artifact in outputs:
+            assert store.artifact_state(artifact) == "LIVE"
+            assert artifact.uri.startswith(str(root))
+            assert os.listdir(artifact.uri), f"{artifact.uri} is empty"
+            uris.append(artifact.uri)
+    assert len(uris) == len(set(uris)), "output URIs are unique per execution"
+
+
+def test_contexts_group_the_run(first_run):
+    root, _ = first_run
+    store = Store(root / "metadata.sqlite").store
+    assert store.get_context_by_type_and_name("pipeline", "penguin") is not None
+    [run] = store.get_contexts_by_type("pipeline_run")
+    assert len(store.get_executions_by_context(run.id)) == len(node_ids())
+
+
+def test_examples_are_split_two_to_one_in_tfx_layout(first_run):
+    root, _ = first_run
+    store = Store(root / "metadata.sqlite")
+    [execution] = store.executions("penguin", "CsvExampleGen")
+    [examples] = store.outputs(execution.id)
+    assert json.loads(examples.properties["split_names"].string_value) == ["train", "eval"]
+    import tensorflow as tf
+
+    counts = {split: sum(1 for _ in tf.data.TFRecordDataset(
+        tf.io.gfile.glob(f"{examples.uri}/Split-{split}/*.gz"), compression_type="GZIP"))
+        for split in ("train", "eval")}
+    assert counts["train"] + counts["eval"] == 334
+    assert 0.55 < counts["train"] / 334 < 0.78
+
+
+def test_statistics_schema_and_anomalies_files_follow_tfx(first_run):
+    root, _ = first_run
+    assert list(root.glob("StatisticsGen/statistics/*/Split-train/FeatureStats.pb"))
+    assert list(root.glob("SchemaGen/schema/*/schema.pbtxt"))
+    assert list(root.glob("ExampleValidator/anomalies/*/Split-eval/SchemaDiff.pb"))
+
+
+def test_a_second_run_reuses_every_node(first_run):
+    root, _ = first_run
+    result = run_cli("run", PIPELINE, "-p", f"pipeline_root={root}")
+    assert result.returncode == 0, result.stderr
+    for node in node_ids():
+        assert f"↺ {node}  reused from cache" in result.stdout
+    store = Store(root / "metadata.sqlite")
+    for node in node_ids():
+        first, second = store.executions("penguin", node)
+        assert store.state(second) == "CACHED"
+        assert {a.id for a in store.outputs(second.id)} == {a.id for a in store.outputs(first.id)}
