@@ -119,24 +119,44 @@ def run(pipeline_file: str, params: tuple[str, ...], explain_cache: bool, no_cac
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Where to write the result (default: standard output).")
 @click.option("--ir", "as_ir", is_flag=True,
-              help="Write tfpipe's intermediate representation (versioned JSON).")
+              help="Write tfpipe's intermediate representation (versioned JSON) instead of "
+                   "Kubeflow Pipelines YAML.")
+@click.option("--image", default=None, metavar="IMAGE",
+              help="Container image every Kubeflow task runs, e.g. "
+                   "gcr.io/my-project/tfpipe:0.1.0 (default: tfpipe:<version>, as built from "
+                   "tfpipe/templates/docker/Dockerfile).")
+@click.option("--runtime-param", "runtime_params", multiple=True, metavar="NAME",
+              help="Make the create_pipeline() argument NAME (a str, int, float or bool) a "
+                   "Kubeflow pipeline parameter that each run can set; its compile-time value "
+                   "is the default. Repeatable.")
 @_param_option
 @_verbose_option
-def compile_(pipeline_file: str, output: str | None, as_ir: bool, params: tuple[str, ...],
-             verbose: bool) -> None:
-    """Compile PIPELINE_FILE and check it: every node wired to outputs of the right
-    type, parameters known and serialisable, no cycles. Never imports TensorFlow or
-    Beam.
-    """
-    from .compiler import compile_pipeline
-    from .dsl.loader import load_pipeline
+def compile_(pipeline_file: str, output: str | None, as_ir: bool, image: str | None,
+             runtime_params: tuple[str, ...], params: tuple[str, ...], verbose: bool) -> None:
+    """Compile PIPELINE_FILE to Kubeflow Pipelines v2 YAML (a PipelineSpec to upload to
+    a KFP cluster), or with --ir to tfpipe's IR. Checks the pipeline first: every node
+    wired to outputs of the right type, parameters known and serialisable, no cycles,
+    a name, parameters and image Kubeflow accepts. Never imports TensorFlow or Beam.
 
-    ir = compile_pipeline(load_pipeline(pipeline_file, _parse_params(params)))
-    text = ir.to_json()
+    Paths under the project (the folder with pyproject.toml) become paths in the
+    image; see docs/kubeflow.md.
+    """
+    if as_ir:
+        from .compiler import compile_pipeline
+        from .dsl.loader import load_pipeline
+
+        ir = compile_pipeline(load_pipeline(pipeline_file, _parse_params(params)))
+        text, what = ir.to_json(), "the IR"
+    else:
+        from .runners.kubeflow.compile import compile_file
+
+        ir, text = compile_file(pipeline_file, _parse_params(params), image=image,
+                                runtime_params=runtime_params)
+        what = "Kubeflow Pipelines YAML"
     if output:
         with open(output, "w", encoding="utf-8") as f:
             f.write(text)
-        click.echo(f"Wrote the IR of pipeline {ir.name} ({len(ir.nodes)} nodes) to {output}",
+        click.echo(f"Wrote {what} of pipeline {ir.name} ({len(ir.nodes)} nodes) to {output}",
                    err=True)
     else:
         click.echo(text, nl=False)
