@@ -1,6 +1,8 @@
 """Palmer penguins: classify the species from four body measurements.
 
 Run it:   tfpipe run pipelines/penguin/pipeline.py
+Train longer:
+          tfpipe run pipelines/penguin/pipeline.py -p train_steps=500
 Validate other data against the curated schema, stopping on anomalies:
           tfpipe run pipelines/penguin/pipeline.py -p data_root=pipelines/penguin/data/skewed \
               -p schema_file=pipelines/penguin/schema/schema.pbtxt -p fail_on_anomalies=true
@@ -9,13 +11,15 @@ import os
 
 import tfpipe
 from tfpipe.components import (CsvExampleGen, ExampleValidator, ImportSchemaGen, SchemaGen,
-                               StatisticsGen)
+                               StatisticsGen, Trainer, Transform)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+MODULE_FILE = os.path.join(HERE, "penguin_utils.py")
 
 
 def create_pipeline(data_root: str = os.path.join(HERE, "data", "labelled"),
                     schema_file: str | None = None, fail_on_anomalies: bool = False,
+                    train_steps: int = 100, eval_steps: int = 5,
                     pipeline_root: str = os.path.join(HERE, "tfpipe_output"),
                     beam_pipeline_args: tuple = ()) -> tfpipe.Pipeline:
     """The penguin pipeline. With ``schema_file`` the data is validated against that
@@ -29,10 +33,18 @@ def create_pipeline(data_root: str = os.path.join(HERE, "data", "labelled"),
     example_validator = ExampleValidator(statistics=statistics_gen.outputs["statistics"],
                                          schema=schema_gen.outputs["schema"],
                                          fail_on_anomalies=fail_on_anomalies)
+    transform = Transform(examples=example_gen.outputs["examples"],
+                          schema=schema_gen.outputs["schema"], module_file=MODULE_FILE)
+    trainer = Trainer(examples=transform.outputs["transformed_examples"],
+                      transform_graph=transform.outputs["transform_graph"],
+                      schema=schema_gen.outputs["schema"], module_file=MODULE_FILE,
+                      train_args={"num_steps": train_steps},
+                      eval_args={"num_steps": eval_steps})
     return tfpipe.Pipeline(
         name="penguin",
         pipeline_root=pipeline_root,
-        components=[example_gen, statistics_gen, schema_gen, example_validator],
+        components=[example_gen, statistics_gen, schema_gen, example_validator, transform,
+                    trainer],
         beam_pipeline_args=list(beam_pipeline_args),
     )
 

@@ -7,6 +7,8 @@ from .example_gen import CsvExampleGen, ImportExampleGen
 from .example_validator import ExampleValidator
 from .schema_gen import ImportSchemaGen, SchemaGen
 from .statistics_gen import StatisticsGen
+from .trainer import Trainer
+from .transform import Transform
 
 __all__ = ["CsvExampleGen", "ExampleValidator", "ImportExampleGen", "ImportSchemaGen",
-           "SchemaGen", "StatisticsGen"]
+           "SchemaGen", "StatisticsGen", "Trainer", "Transform"]

@@ -50,11 +50,16 @@ def write_splits(keyed_records, examples_uri: str, splits: list[tuple[str, int]]
     parts = keyed_records | "Split" >> beam.Partition(
         lambda rec, n: split_index(rec[0], splits), len(splits))
     for (name, _), part in zip(splits, parts):
-        (part
-         | f"Values[{name}]" >> beam.Values()
-         | f"Write[{name}]" >> beam.io.WriteToTFRecord(
-             os.path.join(examples_uri, f"Split-{name}", TFRECORD_PREFIX),
-             file_name_suffix=".gz", compression_type=beam.io.filesystem.CompressionTypes.GZIP))
+        write_split(part | f"Values[{name}]" >> beam.Values(), examples_uri, name)
+
+
+def write_split(records, examples_uri: str, split: str) -> None:
+    """Write serialized examples as gzipped TFRecords in ``<examples_uri>/Split-<split>/``."""
+    import apache_beam as beam
+
+    records | f"Write[{split}]" >> beam.io.WriteToTFRecord(
+        os.path.join(examples_uri, f"Split-{split}", TFRECORD_PREFIX),
+        file_name_suffix=".gz", compression_type=beam.io.filesystem.CompressionTypes.GZIP)
 
 
 def split_pattern(uri: str, split: str) -> str:

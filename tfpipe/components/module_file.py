@@ -1,0 +1,31 @@
+"""Loading a user's module file and finding the function a component calls in it
+(``preprocessing_fn`` for Transform, ``run_fn`` for Trainer), as TFX does."""
+from __future__ import annotations
+
+import difflib
+import os
+from typing import Callable
+
+from ..dsl.loader import load_module_from_file
+from ..errors import UserCodeError
+
+
+def load_user_function(module_file: str, function: str, node: str, signature: str) -> Callable:
+    """``function`` from the Python file ``module_file``, or a UserCodeError naming the
+    node, the file and the fix. ``signature`` is how the function should be declared."""
+    if not isinstance(module_file, str) or not os.path.isfile(module_file):
+        raise UserCodeError(f"module_file {module_file!r} does not exist.", node=node,
+                            fix=f"point module_file at a Python file that defines "
+                            f"`def {signature}`")
+    module = load_module_from_file(module_file)
+    fn = getattr(module, function, None)
+    if callable(fn):
+        return fn
+    public = [n for n, v in vars(module).items() if callable(v) and not n.startswith("_")]
+    close = difflib.get_close_matches(function, public, n=1)
+    hint = f" (it has {close[0]!r}: a typo?)" if close else ""
+    what = "is not a function" if fn is not None else "is not defined"
+    raise UserCodeError(f"{function} {what} in module_file {module_file}{hint}.", node=node,
+                        where=module_file,
+                        fix=f"define `def {signature}:` at the top level of "
+                        f"{os.path.basename(module_file)}")
