@@ -91,8 +91,17 @@ _verbose_option = click.option("-v", "--verbose", is_flag=True,
 @click.option("--explain-cache", is_flag=True,
               help="For every node that ran, say why it missed the cache.")
 @click.option("--no-cache", is_flag=True, help="Run every node even if a cached result exists.")
+@click.option("--from-node", metavar="NODE",
+              help="Run only NODE and what is downstream of it; inputs from upstream nodes "
+                   "come from their latest successful executions.")
+@click.option("--to-node", metavar="NODE",
+              help="Run only NODE and what is upstream of it.")
+@click.option("--metadata", metavar="PATH_OR_URL",
+              help="Record to this ML Metadata store instead of the pipeline's: a SQLite "
+                   "file, sqlite:///path, or mysql://user:password@host:port/database.")
 @_verbose_option
 def run(pipeline_file: str, params: tuple[str, ...], explain_cache: bool, no_cache: bool,
+        from_node: str | None, to_node: str | None, metadata: str | None,
         verbose: bool) -> None:
     """Run PIPELINE_FILE locally on Apache Beam (DirectRunner unless the pipeline's
     beam_pipeline_args say otherwise), recording to its ML Metadata store
@@ -111,7 +120,9 @@ def run(pipeline_file: str, params: tuple[str, ...], explain_cache: bool, no_cac
         pipeline.enable_cache = False
         for node in pipeline.components:
             node.enable_cache = False
-    run_pipeline(pipeline, explain_cache=explain_cache)
+    if metadata:
+        pipeline.metadata = metadata
+    run_pipeline(pipeline, explain_cache=explain_cache, from_node=from_node, to_node=to_node)
 
 
 @main.command(name="compile")

@@ -88,29 +88,46 @@ class _ParseRow:
         return line, cells
 
 
-def _merge_types(acc: list[int], cells: list[str]) -> list[int]:
-    return [max(a, _cell_type(c)) for a, c in zip(acc, cells)]
+class _ColumnKinds:
+    """Per column: the widest cell type seen, and the first text cell if any.
 
-
-class _TypeCombine:
-    """Beam CombineFn (built lazily) giving each column's widest type."""
+    A column holding both numbers and text is refused rather than silently read as
+    text (which is what a type change mid-file would otherwise become)."""
 
     @staticmethod
-    def make(width: int):
+    def merge(acc, cells):
+        out = []
+        for (kind, numeric, text), cell in zip(acc, cells):
+            t = _cell_type(cell)
+            out.append((max(kind, t), numeric or t in (INT, FLOAT),
+                        text if text is not None or t != BYTES else cell))
+        return out
+
+    @staticmethod
+    def make(width: int, header: list[str], node: str):
         import apache_beam as beam
 
         class Combine(beam.CombineFn):
             def create_accumulator(self):
-                return [EMPTY] * width
+                return [(EMPTY, False, None)] * width
 
             def add_input(self, acc, row):
-                return _merge_types(acc, row[1])
+                return _ColumnKinds.merge(acc, row[1])
 
             def merge_accumulators(self, accs):
-                return [max(col) for col in zip(*accs)]
+                return [(max(k for k, _, _ in col), any(n for _, n, _ in col),
+                         next((t for _, _, t in col if t is not None), None))
+                        for col in zip(*accs)]
 
             def extract_output(self, acc):
-                return acc
+                for name, (_, numeric, text) in zip(header, acc):
+                    if numeric and text is not None:
+                        raise InputDataError(
+                            f"column {name!r} holds numbers in some rows and text in others "
+                            f"(e.g. {text[:40]!r}).", node=node,
+                            fix="make the column's values all numbers (leave a cell empty for "
+                            "a missing value) or all text")
+                return [kind for kind, _, _ in acc]
 
         return Combine()
 
@@ -169,7 +186,8 @@ def CsvExampleGen(examples: Output[Examples], input_base: Parameter[str],
         # The files are read twice, streaming, rather than held in memory: once to find
         # each column's type, once to convert.
         types = (_read_lines(p, "types", files) | "ParseForTypes" >> beam.Map(parse)
-                 | "ColumnTypes" >> beam.CombineGlobally(_TypeCombine.make(len(header))))
+                 | "ColumnTypes" >> beam.CombineGlobally(
+                     _ColumnKinds.make(len(header), header, node)))
         records = (_read_lines(p, "rows", files) | "Parse" >> beam.Map(parse)
                    | "ToExample" >> beam.Map(lambda row, t: _to_example(row, t, header),
                                              beam.pvalue.AsSingleton(types)))

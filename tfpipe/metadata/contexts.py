@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from . import values
+from .store import retrying
 from .types import NODE, PIPELINE, RUN, context_type_id
 
 
@@ -14,7 +15,7 @@ def get_or_create(store, type_name: str, name: str, properties: dict | None = No
     ctx = pb.Context(type_id=context_type_id(store, type_name), name=name)
     values.update(ctx.custom_properties, properties or {})
     try:
-        [ctx.id] = store.put_contexts([ctx])
+        [ctx.id] = retrying(store.put_contexts, [ctx])
     except Exception:  # created meanwhile by a concurrent run
         found = store.get_context_by_type_and_name(type_name, name)
         if found is None:

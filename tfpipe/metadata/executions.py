@@ -12,6 +12,7 @@ from typing import Any
 from ..dsl.artifacts import Artifact
 from . import artifacts as artifact_io
 from . import values
+from .store import retrying
 from .types import execution_type_id
 
 
@@ -30,8 +31,8 @@ def _input_pairs(store, inputs: dict[str, list[Artifact]]):
 
 
 def _put(store, execution, pairs, contexts) -> None:
-    execution_id, artifact_ids, _ = store.put_execution(
-        execution, pairs, contexts, reuse_context_if_already_exist=True)
+    execution_id, artifact_ids, _ = retrying(
+        store.put_execution, execution, pairs, contexts, reuse_context_if_already_exist=True)
     execution.id = execution_id
     return artifact_ids
 
@@ -77,7 +78,7 @@ def _abandoned(store, outputs: dict[str, Artifact]):
 def abandon(store, outputs: dict[str, Artifact]) -> None:
     """Declared outputs that will never be written (a resolver's unused fresh ones)."""
     if pairs := _abandoned(store, outputs):
-        store.put_artifacts([p for p, _ in pairs])
+        retrying(store.put_artifacts, [p for p, _ in pairs])
 
 
 def fail(store, execution, contexts: list, outputs: dict[str, Artifact], message: str) -> None:

@@ -61,3 +61,20 @@ def connect(target: str):
         raise MetadataError(f"cannot open the metadata store at {describe(target)}: {first}",
                             fix="check the path or URL; a corrupt SQLite file can be moved "
                             "away to start a fresh store") from exc
+
+
+def retrying(call, *args, attempts: int = 40, **kwargs):
+    """Call an MLMD write, retrying while another process holds the SQLite write lock
+    (runs of different pipelines may share one store)."""
+    import time
+
+    for attempt in range(attempts):
+        try:
+            return call(*args, **kwargs)
+        except Exception as exc:  # MLMD's errors.InternalError / AbortedError
+            text = str(exc).lower()
+            if attempt == attempts - 1 or not any(w in text for w in ("locked", "busy",
+                                                                       "deadlock")):
+                raise
+            time.sleep(min(0.05 * 2 ** attempt, 1.0))
+    raise AssertionError("unreachable")

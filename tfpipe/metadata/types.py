@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..dsl.artifacts import artifact_class
+from .store import retrying
 
 PIPELINE, RUN, NODE = "pipeline", "pipeline_run", "node"
 _cache: dict[tuple[int, str, str], int] = {}
@@ -10,7 +11,7 @@ _cache: dict[tuple[int, str, str], int] = {}
 def _cached(store, kind: str, name: str, make) -> int:
     key = (id(store), kind, name)
     if key not in _cache:
-        _cache[key] = make()
+        _cache[key] = retrying(make)
     return _cache[key]
 
 

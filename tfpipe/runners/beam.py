@@ -19,6 +19,7 @@ from ..compiler.ir import PipelineIR
 from ..errors import DefinitionError, TfpipeError
 from ..metadata.store import connect, describe
 from .launcher import NodeResult, launch
+from .partial import latest_outputs, select
 from .progress import Progress
 
 
@@ -44,6 +45,7 @@ class _RunState:
     store: object
     run_id: str
     progress: Progress
+    selected: set[str]
     results: dict[str, NodeResult] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -51,10 +53,24 @@ class _RunState:
 _ACTIVE: dict[str, _RunState] = {}  # DoFns find their run here (the outer pipeline is in-process)
 
 
+def _upstream_result(state: _RunState, node_id: str) -> NodeResult | None:
+    """This run's result for a node, or for a node outside a partial run, its latest
+    successful outputs from MLMD."""
+    if node_id not in state.selected and node_id not in state.results:
+        try:
+            outputs = latest_outputs(state.store, state.ir, node_id)
+            state.results[node_id] = NodeResult(node_id, "cached", outputs)
+        except TfpipeError as error:
+            state.results[node_id] = NodeResult(node_id, "failed", error=error)
+    return state.results.get(node_id)
+
+
 def _run_node(state_key: str, node_id: str) -> None:
     state = _ACTIVE[state_key]
+    if node_id not in state.selected:
+        return
     node = state.ir.node(node_id)
-    upstream = [state.results.get(u) for u in node.upstream]
+    upstream = [_upstream_result(state, u) for u in node.upstream]
     if any(r is None or r.status not in ("ran", "cached") for r in upstream):
         result = NodeResult(node_id, "skipped")
     else:
@@ -114,22 +130,26 @@ def check_beam_args(args: tuple[str, ...]) -> None:
                               "--direct_num_workers=2 --direct_running_mode=multi_processing")
 
 
-def run(ir: PipelineIR, *, explain_cache: bool = False, quiet: bool = False) -> RunResult:
-    """Run every node of ``ir`` locally, recording to its MLMD store."""
+def run(ir: PipelineIR, *, explain_cache: bool = False, quiet: bool = False,
+        from_node: str | None = None, to_node: str | None = None) -> RunResult:
+    """Run the nodes of ``ir`` (all, or the slice from ``from_node`` to ``to_node``)
+    locally, recording to its MLMD store."""
     logging.getLogger("apache_beam").setLevel(logging.ERROR)
     started = time.monotonic()
     check_beam_args(ir.beam_pipeline_args)
+    selected = select(ir, from_node, to_node)
     store = connect(ir.metadata)
     run_id = new_run_id()
-    progress = Progress(len(ir.nodes), explain=explain_cache, quiet=quiet)
-    state = _RunState(ir, store, run_id, progress)
+    progress = Progress(len(selected), explain=explain_cache, quiet=quiet)
+    state = _RunState(ir, store, run_id, progress, selected)
     state_key = uuid.uuid4().hex
     _ACTIVE[state_key] = state
     try:
         _outer_pipeline(ir, state_key).run().wait_until_finish()
     finally:
         del _ACTIVE[state_key]
-    ordered = {n.id: state.results[n.id] for n in ir.nodes if n.id in state.results}
+    ordered = {n.id: state.results[n.id] for n in ir.nodes
+               if n.id in selected and n.id in state.results}
     return RunResult(run_id, ir, ordered, time.monotonic() - started)
 
 

@@ -6,19 +6,26 @@ import click
 
 from ..compiler import PipelineIR, compile_pipeline
 from ..dsl.pipeline import Pipeline
+from .lock import pipeline_lock
 from .progress import format_duration
 
 
 def run_pipeline(pipeline: Pipeline | PipelineIR, *, explain_cache: bool = False,
-                 quiet: bool = False):
-    """Run ``pipeline`` locally; prints progress and a summary, raises the first
-    node's TfpipeError if any node failed. Returns the RunResult."""
+                 quiet: bool = False, from_node: str | None = None,
+                 to_node: str | None = None):
+    """Run ``pipeline`` locally (or the slice ``from_node``..``to_node``); prints
+    progress and a summary, raises the first node's TfpipeError if any node failed.
+    Returns the RunResult."""
     from . import beam  # imports Apache Beam; kept out of `tfpipe --help` and compile
 
     ir = pipeline if isinstance(pipeline, PipelineIR) else compile_pipeline(pipeline)
     say = (lambda *_: None) if quiet else click.echo
-    say(click.style(f"Running pipeline {ir.name}", bold=True) + f" ({len(ir.nodes)} nodes)")
-    result = beam.run(ir, explain_cache=explain_cache, quiet=quiet)
+    part = f", from {from_node or 'the start'} to {to_node or 'the end'}" \
+        if from_node or to_node else ""
+    say(click.style(f"Running pipeline {ir.name}", bold=True) + f" ({len(ir.nodes)} nodes{part})")
+    with pipeline_lock(ir.pipeline_root, ir.name, quiet=quiet):
+        result = beam.run(ir, explain_cache=explain_cache, quiet=quiet, from_node=from_node,
+                          to_node=to_node)
     counts = {s: sum(r.status == s for r in result.results.values())
               for s in ("ran", "cached", "failed", "skipped")}
     tally = ", ".join(f"{n} {s}" for s, n in counts.items() if n)

@@ -1,0 +1,48 @@
+"""One run of a pipeline at a time per pipeline root: a second run waits its turn."""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+
+import click
+
+from ..errors import ExecutionError
+
+LOCK_FILE = ".tfpipe-run.lock"
+
+
+@contextlib.contextmanager
+def pipeline_lock(pipeline_root: str, pipeline: str, *, quiet: bool = False):
+    """Hold an exclusive lock on the pipeline root while a run goes on. Runs of other
+    pipelines (other roots) go on at the same time; the lock is released by the OS if
+    the process dies, so a killed run never blocks the next one."""
+    root = os.path.abspath(pipeline_root)
+    path = os.path.join(root, LOCK_FILE)
+    try:
+        os.makedirs(root, exist_ok=True)
+        handle = open(path, "a+")
+    except OSError as exc:
+        raise ExecutionError(f"cannot write to the pipeline root {root}: {exc.strerror}.",
+                             fix="choose a pipeline_root you can write to (Pipeline(..., "
+                             "pipeline_root=...))") from exc
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            if not quiet:
+                click.echo(f"  … another run of pipeline {pipeline} ({holder}) is using "
+                           f"{root}; waiting for it to finish")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
