@@ -1,0 +1,130 @@
+"""The IR as a Kubeflow Pipelines v2 ``PipelineSpec``, as plain dicts.
+
+One component, executor and task per node. Every task runs the tfpipe image with
+``python -m tfpipe.runners.kubeflow`` and an argv list holding only KFP placeholders
+and the node's own IR (JSON); artifacts flow as KFP artifacts typed ``tfx.<Type>``;
+parameters with a value are KFP parameters (constants, or pipeline parameters for
+runtime parameters), parameters that are None stay in the embedded IR.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, replace
+from typing import Any
+
+from ... import __version__
+from ...compiler.ir import NodeIR, PipelineIR
+from .checks import check_parameter, check_task_names, kfp_name
+from .paths import is_remote
+
+SCHEMA_VERSION = "2.1.0"  # of the PipelineSpec (what kfp 2.x writes)
+ARTIFACT_SCHEMA_PREFIX = "tfx."  # TFX's titles, so TFX-aware KFP tools recognise them
+ARTIFACT_SCHEMA_VERSION = "0.0.1"
+ENTRYPOINT = ["python", "-m", "tfpipe.runners.kubeflow"]
+EXECUTOR_INPUT = "{{$}}"
+RUN_ID = "{{$.pipeline_job_uuid}}"
+
+_PARAMETER_TYPES = [(bool, "BOOLEAN"), (int, "NUMBER_INTEGER"), (float, "NUMBER_DOUBLE"),
+                    (str, "STRING"), (list, "LIST"), (dict, "STRUCT")]
+
+
+def parameter_type(value: Any) -> str:
+    for python_type, kfp_type in _PARAMETER_TYPES:
+        if isinstance(value, python_type):
+            return kfp_type
+    raise TypeError(f"no KFP parameter type for {value!r}")
+
+
+def artifact_type(type_name: str) -> dict:
+    return {"schemaTitle": ARTIFACT_SCHEMA_PREFIX + type_name,
+            "schemaVersion": ARTIFACT_SCHEMA_VERSION}
+
+
+def task_ir_json(ir: PipelineIR, node: NodeIR) -> str:
+    """The IR the entrypoint runs: this node alone, keeping only its None parameters
+    (the others arrive as KFP parameters). ``{{`` is escaped so that KFP can never
+    read a file name or value in it as a placeholder."""
+    slim = replace(node, parameters={k: v for k, v in node.parameters.items() if v is None})
+    task = replace(ir, nodes=(slim,), metadata="",
+                   pipeline_root=ir.pipeline_root if is_remote(ir.pipeline_root) else "")
+    text = json.dumps(asdict(task), sort_keys=True, separators=(",", ":"))
+    return text.replace("{{", "{\\u007b")  # "{{" only occurs inside JSON strings
+
+
+def _component(node: NodeIR, task: str, param_types: dict[str, str]) -> dict:
+    inputs: dict[str, Any] = {}
+    if param_types:
+        inputs["parameters"] = {k: {"parameterType": t} for k, t in sorted(param_types.items())}
+    if node.inputs:
+        inputs["artifacts"] = {k: {"artifactType": artifact_type(i.type)}
+                               for k, i in sorted(node.inputs.items())}
+    spec: dict[str, Any] = {"executorLabel": f"exec-{task}"}
+    if inputs:
+        spec["inputDefinitions"] = inputs
+    if node.outputs:
+        spec["outputDefinitions"] = {"artifacts": {
+            k: {"artifactType": artifact_type(t)} for k, t in sorted(node.outputs.items())}}
+    return spec
+
+
+def _task(node: NodeIR, task: str, tasks: dict[str, str],
+          wired: dict[str, str]) -> tuple[dict, dict[str, str]]:
+    """The DAG task of a node, and the KFP types of its parameters."""
+    params, types = {}, {}
+    for name, value in sorted(node.parameters.items()):
+        if value is None:
+            continue
+        check_parameter(node.id, name, value)
+        types[name] = parameter_type(value)
+        params[name] = ({"componentInputParameter": wired[name]} if name in wired
+                        else {"runtimeValue": {"constant": value}})
+    inputs: dict[str, Any] = {}
+    if params:
+        inputs["parameters"] = params
+    if node.inputs:
+        inputs["artifacts"] = {k: {"taskOutputArtifact": {"producerTask": tasks[i.producer],
+                                                          "outputArtifactKey": i.output}}
+                               for k, i in sorted(node.inputs.items())}
+    spec: dict[str, Any] = {"componentRef": {"name": f"comp-{task}"},
+                            "taskInfo": {"name": task},
+                            "cachingOptions": {"enableCache": node.enable_cache}}
+    if inputs:
+        spec["inputs"] = inputs
+    if node.upstream:
+        spec["dependentTasks"] = sorted(tasks[u] for u in node.upstream)
+    return spec, types
+
+
+def pipeline_spec(ir: PipelineIR, *, image: str, metadata: str | None = None,
+                  runtime_parameters: dict[str, Any] | None = None,
+                  wiring: dict[tuple[str, str], str] | None = None) -> dict:
+    """The PipelineSpec of ``ir`` (already mapped into the image). ``runtime_parameters``
+    are pipeline parameters with their defaults; ``wiring`` maps (node id, parameter)
+    to the pipeline parameter feeding it."""
+    runtime_parameters = runtime_parameters or {}
+    wiring = wiring or {}
+    tasks = {n.id: kfp_name(n.id) for n in ir.nodes}
+    check_task_names(tasks)
+    components, executors, dag = {}, {}, {}
+    for node in ir.nodes:
+        task = tasks[node.id]
+        wired = {p: rp for (n, p), rp in wiring.items() if n == node.id}
+        dag[task], types = _task(node, task, tasks, wired)
+        components[f"comp-{task}"] = _component(node, task, types)
+        args = ["--executor-input", EXECUTOR_INPUT, "--run-id", RUN_ID,
+                "--task-ir", task_ir_json(ir, node)]
+        if metadata:
+            args += ["--metadata", metadata]
+        executors[f"exec-{task}"] = {"container": {"image": image, "command": list(ENTRYPOINT),
+                                                   "args": args}}
+    root: dict[str, Any] = {"dag": {"tasks": dag}}
+    if runtime_parameters:
+        root["inputDefinitions"] = {"parameters": {
+            name: {"parameterType": parameter_type(value), "defaultValue": value}
+            for name, value in sorted(runtime_parameters.items())}}
+    spec = {"pipelineInfo": {"name": ir.name}, "components": components,
+            "deploymentSpec": {"executors": executors}, "root": root,
+            "schemaVersion": SCHEMA_VERSION, "sdkVersion": f"tfpipe-{__version__}"}
+    if is_remote(ir.pipeline_root):
+        spec["defaultPipelineRoot"] = ir.pipeline_root
+    return spec
