@@ -63,9 +63,12 @@ def _has_files(uri: str) -> bool:
 
 
 def launch(store, ir: PipelineIR, node: NodeIR, run_id: str,
-           inputs: dict[str, list[Artifact]]) -> NodeResult:
+           inputs: dict[str, list[Artifact]],
+           output_uris: dict[str, str] | None = None) -> NodeResult:
     """Run (or reuse) one node whose inputs are resolved. Never raises for executor
-    failures: they come back as a ``failed`` result carrying a TfpipeError."""
+    failures: they come back as a ``failed`` result carrying a TfpipeError.
+    ``output_uris`` places outputs where an orchestrator (Kubeflow) says instead of
+    under the pipeline root."""
     started = time.monotonic()
     ctxs = mlmd_contexts.for_node(store, ir.name, run_id, node.id)
     parts = cache.key_parts(node, inputs)
@@ -82,7 +85,8 @@ def launch(store, ir: PipelineIR, node: NodeIR, run_id: str,
         note = cache.explain_miss(latest_parts, parts)
 
     execution = executions.register(store, node.component, ctxs, inputs, props)
-    outputs = {name: artifact_class(t)(output_uri(ir.pipeline_root, node.id, name, execution.id))
+    outputs = {name: artifact_class(t)((output_uris or {}).get(name) or
+                                       output_uri(ir.pipeline_root, node.id, name, execution.id))
                for name, t in node.outputs.items()}
     executions.declare_outputs(store, execution, ctxs, outputs)
     context = ExecutionContext(
