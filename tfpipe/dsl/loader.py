@@ -1,6 +1,7 @@
 """Loading a user's pipeline.py: a ``pipeline`` object or a ``create_pipeline()`` function."""
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import inspect
 import os
@@ -34,7 +35,8 @@ def load_module_from_file(path: str, name: str | None = None):
 
 def _import(path: str):
     try:
-        return load_module_from_file(path, "_tfpipe_pipeline_" + str(abs(hash(path))))
+        digest = hashlib.sha1(os.path.abspath(path).encode()).hexdigest()[:10]
+        return load_module_from_file(path, f"_tfpipe_pipeline_{digest}")
     except SyntaxError as exc:
         raise PipelineLoadError(f"{path} has a syntax error: {exc.msg}.",
                                 where=f"{exc.filename}:{exc.lineno}",

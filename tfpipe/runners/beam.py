@@ -71,7 +71,11 @@ def _run_node(state_key: str, node_id: str) -> None:
         return
     node = state.ir.node(node_id)
     upstream = [_upstream_result(state, u) for u in node.upstream]
-    if any(r is None or r.status not in ("ran", "cached") for r in upstream):
+    missing = [r for r in upstream if r and r.status == "failed" and r.node_id not in
+               state.selected]
+    if missing:  # a partial run whose inputs were never produced
+        result = NodeResult(node_id, "failed", error=missing[0].error)
+    elif any(r is None or r.status not in ("ran", "cached") for r in upstream):
         result = NodeResult(node_id, "skipped")
     else:
         inputs = {name: [a for a in [state.results[i.producer].outputs.get(i.output)] if a]

@@ -97,6 +97,8 @@ def key_parts(node: NodeIR, inputs: dict[str, list[Artifact]]) -> dict[str, str]
         "inputs": _digest({k: [a.id for a in v] for k, v in sorted(inputs.items())}),
         "library versions": _digest(library_versions()),
     }
+    if node.source_file and os.path.isfile(node.source_file):  # a user component's own code
+        parts[f"file {os.path.basename(node.source_file)}"] = _file_hash(node.source_file)
     for name in node.content_parameters:
         value = node.parameters.get(name)
         if isinstance(value, str):

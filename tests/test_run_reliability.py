@@ -1,0 +1,135 @@
+"""Runs that are killed, sliced, or run at the same time leave MLMD consistent."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from .conftest import Store, run_cli
+
+PIPELINE = textwrap.dedent('''
+    import os, signal, sys, time
+    import tfpipe
+    from tfpipe import Examples, Input, Output, Parameter, Schema
+
+    @tfpipe.component
+    def Produce(examples: Output[Examples], seconds: Parameter[float] = 0.0):
+        time.sleep(seconds)
+        open(os.path.join(examples.uri, "data.txt"), "w").write("rows")
+
+    @tfpipe.component
+    def Consume(examples: Input[Examples], schema: Output[Schema], kill_marker: Parameter[str]):
+        if not os.path.exists(kill_marker):
+            open(kill_marker, "w").close()
+            open(os.path.join(schema.uri, "half-written"), "w").write("x")
+            os.kill(os.getpid(), signal.SIGKILL)
+        open(os.path.join(schema.uri, "schema.pbtxt"), "w").write("feature {}")
+
+    def create_pipeline(root, name="tiny", marker="", seconds=0.0, metadata=None):
+        produce = Produce(seconds=seconds)
+        consume = Consume(examples=produce.outputs["examples"], kill_marker=marker)
+        return tfpipe.Pipeline(name, root, [produce, consume], metadata=metadata)
+''')
+
+
+def write_pipeline(tmp_path):
+    path = tmp_path / "pipeline.py"
+    path.write_text(PIPELINE)
+    return str(path)
+
+
+def test_a_killed_run_leaves_mlmd_consistent_and_the_next_run_resumes(tmp_path):
+    path = write_pipeline(tmp_path)
+    args = ["run", path, "-p", f"root={tmp_path / 'root'}", "-p", f"marker={tmp_path / 'm'}"]
+    killed = run_cli(*args)
+    assert killed.returncode == -9, killed.stdout + killed.stderr
+    store = Store(tmp_path / "root" / "metadata.sqlite")
+    [produced] = store.executions("tiny", "Produce")
+    [interrupted] = store.executions("tiny", "Consume")
+    assert store.state(produced) == "COMPLETE"
+    assert store.state(interrupted) == "RUNNING"
+    [pending] = store.outputs(interrupted.id, kinds=("PENDING_OUTPUT",))
+    assert store.artifact_state(pending) == "PENDING"
+    assert store.outputs(interrupted.id) == []
+
+    resumed = run_cli(*args)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "↺ Produce  reused from cache" in resumed.stdout
+    assert "✔ Consume  finished" in resumed.stdout
+    store = Store(tmp_path / "root" / "metadata.sqlite")
+    latest = store.executions("tiny", "Consume")[-1]
+    assert store.state(latest) == "COMPLETE"
+    [schema] = store.outputs(latest.id)
+    assert store.artifact_state(schema) == "LIVE"
+    assert schema.uri != pending.uri
+
+
+def _start(path, *params):
+    args = [sys.executable, "-m", "tfpipe.cli", "run", path]
+    for p in params:
+        args += ["-p", p]
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_two_pipelines_share_one_sqlite_store_at_the_same_time(tmp_path):
+    path = write_pipeline(tmp_path)
+    (tmp_path / "m").touch()  # no kill
+    shared = tmp_path / "shared.sqlite"
+    runs = [_start(path, f"root={tmp_path / name}", f"name={name}", f"marker={tmp_path / 'm'}",
+                   "seconds=1.0", f"metadata={shared}") for name in ("first", "second")]
+    outs = [r.communicate(timeout=300) for r in runs]
+    assert [r.returncode for r in runs] == [0, 0], outs
+    store = Store(shared)
+    for name in ("first", "second"):
+        for node in ("Produce", "Consume"):
+            [e] = store.executions(name, node)
+            assert store.state(e) == "COMPLETE"
+
+
+def test_a_second_run_of_the_same_pipeline_waits_for_the_first(tmp_path):
+    path = write_pipeline(tmp_path)
+    (tmp_path / "m").touch()
+    params = [f"root={tmp_path / 'root'}", f"marker={tmp_path / 'm'}", "seconds=4.0"]
+    first = _start(path, *params)
+    import time
+    time.sleep(2.5)  # the first run holds the pipeline root by now
+    second = _start(path, *params)
+    out1, err1 = first.communicate(timeout=300)
+    out2, err2 = second.communicate(timeout=300)
+    assert first.returncode == 0 and second.returncode == 0, err1 + err2
+    assert "another run of pipeline tiny" in out2 and "waiting for it to finish" in out2
+    assert "reused from cache" in out2  # it saw the first run's finished results
+
+
+def test_a_slice_takes_its_inputs_from_the_latest_successful_run(tmp_path):
+    path = write_pipeline(tmp_path)
+    (tmp_path / "m").touch()
+    params = ["-p", f"root={tmp_path / 'root'}", "-p", f"marker={tmp_path / 'm'}"]
+    first = run_cli("run", path, *params, "--to-node", "Produce")
+    assert first.returncode == 0, first.stderr
+    assert "Consume" not in first.stdout
+    second = run_cli("run", path, *params, "--from-node", "Consume", "--no-cache")
+    assert second.returncode == 0, second.stderr
+    assert "Produce" not in second.stdout.replace("from Consume", "")
+    store = Store(tmp_path / "root" / "metadata.sqlite")
+    [produced] = store.executions("tiny", "Produce")
+    [consumed] = store.executions("tiny", "Consume")
+    inputs = [e for e in store.store.get_events_by_execution_ids([consumed.id])
+              if store.pb.Event.Type.Name(e.type) == "INPUT"]
+    assert [e.artifact_id for e in inputs] == [a.id for a in store.outputs(produced.id)]
+
+
+def test_a_slice_without_upstream_results_says_what_to_run(tmp_path):
+    path = write_pipeline(tmp_path)
+    result = run_cli("run", path, "-p", f"root={tmp_path / 'root'}", "-p", "marker=x",
+                     "--from-node", "Consume")
+    assert result.returncode == 3
+    assert "node 'Produce' has no successful execution to take inputs from" in result.stderr
+
+
+def test_an_unknown_node_name_suggests_the_right_one(tmp_path):
+    path = write_pipeline(tmp_path)
+    result = run_cli("run", path, "-p", f"root={tmp_path / 'root'}", "-p", "marker=x",
+                     "--to-node", "Consme")
+    assert result.returncode == 2
+    assert "Did you mean 'Consume'?" in result.stderr
