@@ -1,0 +1,90 @@
+"""Small real models and examples for the Evaluator, resolver and Pusher tests.
+
+A tf_keras classifier of the penguin species, trained for a given number of epochs on
+pipelines/penguin/data/labelled/labelled.csv, saved under ``<uri>/Format-Serving``
+as the Trainer's contract says: a ``serving_default`` signature taking serialized
+tf.Examples and a ``transform_features`` signature (here the parsed raw features).
+"""
+from __future__ import annotations
+
+import csv
+import os
+
+import tfpipe
+from tfpipe import Examples, Model, Output, Parameter
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PENGUIN_CSV = os.path.join(REPO, "pipelines", "penguin", "data", "labelled", "labelled.csv")
+FEATURES = ["culmen_length_mm", "culmen_depth_mm", "flipper_length_mm", "body_mass_g"]
+LABEL = "species"
+
+
+def penguin_rows() -> list[dict]:
+    with open(PENGUIN_CSV, newline="") as f:
+        return [{LABEL: int(r[LABEL]), **{k: float(r[k]) for k in FEATURES}}
+                for r in csv.DictReader(f)]
+
+
+def write_examples(uri: str, split: str = "eval") -> str:
+    """Every penguin row as a gzipped tf.Example TFRecord in ``<uri>/Split-<split>/``."""
+    import tensorflow as tf
+
+    folder = os.path.join(uri, f"Split-{split}")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "data_tfrecord-00000-of-00001.gz")
+    with tf.io.TFRecordWriter(path, options="GZIP") as writer:
+        for row in penguin_rows():
+            feature = {k: tf.train.Feature(float_list=tf.train.FloatList(value=[row[k]]))
+                       for k in FEATURES}
+            feature[LABEL] = tf.train.Feature(int64_list=tf.train.Int64List(value=[row[LABEL]]))
+            writer.write(tf.train.Example(
+                features=tf.train.Features(feature=feature)).SerializeToString())
+    return path
+
+
+def save_penguin_model(model_uri: str, epochs: int, seed: int = 0) -> str:
+    """Train a small classifier for ``epochs`` epochs (0: untrained) and save it in
+    ``<model_uri>/Format-Serving``. Returns the SavedModel folder."""
+    import numpy as np
+    import tensorflow as tf
+    import tf_keras
+
+    tf_keras.utils.set_random_seed(seed)
+    rows = penguin_rows()
+    x = np.array([[r[k] for k in FEATURES] for r in rows], dtype=np.float32)
+    y = np.array([r[LABEL] for r in rows], dtype=np.int64)
+    model = tf_keras.Sequential([tf_keras.layers.Dense(8, activation="relu", input_shape=(4,)),
+                                 tf_keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer=tf_keras.optimizers.Adam(0.05),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    if epochs:
+        model.fit(x, y, epochs=epochs, batch_size=32, verbose=0)
+    spec = {k: tf.io.FixedLenFeature([1], tf.float32) for k in FEATURES}
+    label_spec = {LABEL: tf.io.FixedLenFeature([1], tf.int64, default_value=[-1])}
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
+    def serve(examples):
+        parsed = tf.io.parse_example(examples, spec)
+        return {"predictions": model(tf.concat([parsed[k] for k in FEATURES], axis=1))}
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
+    def transform_features(examples):
+        return tf.io.parse_example(examples, {**spec, **label_spec})
+
+    path = os.path.join(model_uri, "Format-Serving")
+    model.save(path, save_format="tf", signatures={
+        "serving_default": serve, "transform_features": transform_features})
+    return path
+
+
+@tfpipe.component
+def PenguinExamples(examples: Output[Examples]):
+    """Every penguin row in the eval split (a fast stand-in for CsvExampleGen)."""
+    write_examples(examples.uri, "eval")
+    examples.split_names = ["eval"]
+
+
+@tfpipe.component
+def PenguinModel(model: Output[Model], epochs: Parameter[int]):
+    """A penguin classifier trained for ``epochs`` epochs (0: untrained, near chance)."""
+    save_penguin_model(model.uri, epochs)

@@ -1,0 +1,93 @@
+"""Pusher: copy a blessed model to ``<push_destination>/<version>/``, TF Serving's layout.
+
+The version is an integer (the push time in seconds, or one more than the newest
+version already there, so versions always increase). The copy is atomic: it goes to
+a hidden temporary folder inside the destination, then ``os.rename`` moves it into
+place, so TensorFlow Serving (or any reader) never sees a half-copied version.
+
+A model that is not blessed is not pushed and nothing in the destination changes.
+``pushed_model`` records custom properties ``pushed`` (1/0), ``pushed_destination``
+(the version folder, as in TFX) and ``pushed_version``, and holds ``push.json``
+describing what happened.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+
+from ..dsl import (ExecutionContext, Input, Model, ModelBlessing, Output, Parameter,
+                   PushedModel, component)
+from ..errors import ExecutionError, InputDataError
+from .evaluator import serving_model_path
+
+RECORD_FILE = "push.json"
+_MAX_ATTEMPTS = 100
+
+
+def existing_versions(destination: str) -> list[int]:
+    """The version folders already in ``destination`` (names made of digits)."""
+    if not os.path.isdir(destination):
+        return []
+    return sorted(int(e.name) for e in os.scandir(destination)
+                  if e.is_dir() and e.name.isdigit())
+
+
+def push_atomically(source: str, destination: str) -> int:
+    """Copy the folder ``source`` to ``destination/<version>`` atomically; the version."""
+    os.makedirs(destination, exist_ok=True)
+    staging = os.path.join(destination, f".tfpipe-push-{uuid.uuid4().hex}")
+    try:
+        shutil.copytree(source, staging)
+        versions = existing_versions(destination)
+        version = max(int(time.time()), versions[-1] + 1 if versions else 0)
+        for _ in range(_MAX_ATTEMPTS):
+            try:  # rename fails if a concurrent push took this version: take the next one
+                os.rename(staging, os.path.join(destination, str(version)))
+                return version
+            except OSError:
+                if not os.path.exists(os.path.join(destination, str(version))):
+                    raise
+                version += 1
+        raise OSError(f"no free version number after {version - _MAX_ATTEMPTS}")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _check_destination(destination: str, node: str) -> str:
+    if not isinstance(destination, str) or not destination:
+        raise ExecutionError("push_destination must be a folder path, got "
+                             f"{destination!r}.", node=node,
+                             fix="e.g. push_destination='serving_model/penguin'")
+    path = os.path.abspath(destination)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise InputDataError(f"push_destination {path} is an existing file, not a folder.",
+                             node=node, fix="point push_destination at a folder (it is created "
+                             "if missing), or move the file away")
+    return path
+
+
+@component
+def Pusher(model: Input[Model], model_blessing: Input[ModelBlessing],
+           pushed_model: Output[PushedModel], push_destination: Parameter[str],
+           context: ExecutionContext = None):
+    """Push ``model`` to ``push_destination/<version>/`` if ``model_blessing`` blessed it;
+    otherwise record that nothing was pushed."""
+    node = context.node_id if context else None
+    destination = _check_destination(push_destination, node)
+    record = {"model": model.uri, "model_id": model.id, "destination": destination,
+              "blessing_id": model_blessing.id}
+    if not model_blessing.blessed:
+        reason = model_blessing.custom_properties.get("reason", "")
+        record.update(pushed=False, reason=f"model not blessed; nothing pushed. {reason}".strip())
+        pushed_model.custom_properties.update(pushed=0)
+    else:
+        version = push_atomically(serving_model_path(model, node), destination)
+        path = os.path.join(destination, str(version))
+        record.update(pushed=True, version=version, path=path)
+        pushed_model.custom_properties.update(pushed=1, pushed_destination=path,
+                                              pushed_version=version)
+    with open(os.path.join(pushed_model.uri, RECORD_FILE), "w") as f:
+        json.dump(record, f, indent=2, sort_keys=True)

@@ -1,0 +1,52 @@
+"""LatestBlessedModelResolver: the newest blessed model of this pipeline, from MLMD.
+
+Use its ``model`` output as the Evaluator's ``baseline_model``: on the first run
+nothing is blessed yet, the output is empty and the Evaluator gets no baseline (so
+change thresholds are skipped); afterwards it is the model of the newest LIVE
+ModelBlessing with ``blessed == 1`` recorded in this pipeline. The node never comes
+from the cache: its answer depends on the store, not on its inputs.
+"""
+from __future__ import annotations
+
+import os
+
+from ..dsl import ExecutionContext, Model, ModelBlessing, Output, component
+from ..metadata import artifacts as artifact_io
+from ..metadata.types import PIPELINE
+
+MODEL_ID_PROPERTY = "current_model_id"  # set on each blessing by the Evaluator, as in TFX
+
+
+def _usable(artifact) -> bool:
+    return artifact is not None and artifact.state == "LIVE" and os.path.exists(artifact.uri)
+
+
+def latest_blessed_model(store, pipeline_name: str) -> tuple[Model | None, ModelBlessing | None]:
+    """The newest (model, blessing) of ``pipeline_name`` whose blessing says blessed and
+    whose model still exists; (None, None) if there is none."""
+    ctx = store.get_context_by_type_and_name(PIPELINE, pipeline_name)
+    if ctx is None:
+        return None, None
+    protos = sorted(store.get_artifacts_by_context(ctx.id),
+                    key=lambda a: (a.create_time_since_epoch, a.id), reverse=True)
+    for candidate in artifact_io.get(store, [a.id for a in protos]):
+        if not isinstance(candidate, ModelBlessing) or not candidate.blessed \
+                or not _usable(candidate):
+            continue
+        model_id = candidate.custom_properties.get(MODEL_ID_PROPERTY)
+        model = next(iter(artifact_io.get(store, [int(model_id)])), None) \
+            if model_id is not None else None
+        if isinstance(model, Model) and _usable(model):
+            return model, candidate
+    return None, None
+
+
+@component(cacheable=False)
+def LatestBlessedModelResolver(model: Output[Model], model_blessing: Output[ModelBlessing],
+                               context: ExecutionContext = None):
+    """Resolve the latest blessed model of this pipeline (nothing on the first run)."""
+    from ..metadata.store import connect
+
+    store = connect(context.metadata)
+    found_model, found_blessing = latest_blessed_model(store, context.pipeline_name)
+    return {"model": found_model, "model_blessing": found_blessing}
