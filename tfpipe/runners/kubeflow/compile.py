@@ -71,17 +71,20 @@ def to_yaml(spec: dict, name: str) -> str:
 
 def compile_ir(ir: PipelineIR, *, image: str | None = None, project_root: str | None = None,
                image_dir: str = IMAGE_PROJECT_DIR,
-               wiring: dict[tuple[str, str], str] | None = None) -> str:
-    """The Kubeflow YAML of ``ir``. ``wiring`` maps (node id, parameter) to the runtime
-    (pipeline) parameter feeding it; the parameter's compile-time value is its default."""
+               wiring: dict[tuple[str, str, tuple], str] | None = None) -> str:
+    """The Kubeflow YAML of ``ir``. ``wiring`` maps (node id, parameter, path inside its
+    value) to the runtime (pipeline) parameter feeding it, whose default is the
+    compile-time value found there."""
     image = image or DEFAULT_IMAGE
     check_pipeline_name(ir.name)
     check_image(image)
     mapped = ir_for_image(ir, project_root or os.getcwd(), image_dir)
     wiring = wiring or {}
     defaults: dict[str, Any] = {}
-    for (node_id, param), name in sorted(wiring.items()):
+    for (node_id, param, path), name in sorted(wiring.items()):
         value = mapped.node(node_id).parameters[param]
+        for key in path:
+            value = value[key]
         if name in defaults and defaults[name] != value:
             raise CompileError(f"runtime parameter {name!r} reaches nodes as different values "
                                f"({defaults[name]!r} and {value!r}).", node=node_id,

@@ -3,9 +3,11 @@ Kubeflow pipeline parameters, set per run on the cluster.
 
 Which node parameters an argument feeds is found by calling ``create_pipeline()``
 twice, with the compile-time value and with a probe value: the node parameters that
-change must have become exactly the probe (the argument passed through unchanged,
-``os.path.abspath`` of it included), and are then wired to the pipeline parameter
-(``componentInputParameter``). Anything else (a value derived from the argument, a
+change must hold exactly the probe, as their whole value (the argument passed on
+unchanged, ``os.path.abspath`` of it included) or as an item of a dict or list value
+(``train_args={"num_steps": train_steps}``). A whole value is wired to the pipeline
+parameter (``componentInputParameter``); for an item, the task also receives the
+pipeline parameter and the entrypoint puts it in place (``--runtime-items``). Anything else (a value derived from the argument, a
 node added or removed by it) cannot be decided at run time and is a CompileError.
 """
 from __future__ import annotations
@@ -65,8 +67,30 @@ def _shape(ir: PipelineIR):
             ir.pipeline_root, ir.metadata, ir.beam_pipeline_args)
 
 
+def _probe_paths(before: Any, after: Any, probe: Any, path: tuple = ()) -> list[tuple] | None:
+    """Where inside a parameter's value the probe landed (``()``: the whole value);
+    None if the value changed in any other way."""
+    if after == before and type(after) is type(before):
+        return []
+    if after == probe and type(after) is type(probe):
+        return [path]
+    if isinstance(after, dict) and isinstance(before, dict) and after.keys() == before.keys():
+        pairs = [(k, before[k], after[k]) for k in after]
+    elif isinstance(after, list) and isinstance(before, list) and len(after) == len(before):
+        pairs = [(i, b, a) for i, (b, a) in enumerate(zip(before, after))]
+    else:
+        return None
+    found: list[tuple] = []
+    for key, b, a in pairs:
+        inner = _probe_paths(b, a, probe, path + (key,))
+        if inner is None:
+            return None
+        found += inner
+    return found
+
+
 def _wired_parameters(base: PipelineIR, probed: PipelineIR, name: str,
-                      probe: Any) -> list[tuple[str, str]]:
+                      probe: Any) -> list[tuple[str, str, tuple]]:
     if _shape(base) != _shape(probed):
         raise CompileError(f"runtime parameter {name!r} changes the pipeline's nodes, wiring or "
                            "settings, which are fixed when it is compiled.",
@@ -74,16 +98,16 @@ def _wired_parameters(base: PipelineIR, probed: PipelineIR, name: str,
     wired = []
     for before, after in zip(base.nodes, probed.nodes):
         for param, value in after.parameters.items():
-            if value == before.parameters.get(param):
-                continue
-            if value != probe or type(value) is not type(probe):
+            paths = _probe_paths(before.parameters.get(param), value, probe)
+            if paths is None:
                 raise CompileError(
                     f"parameter {param!r} is computed from runtime parameter {name!r} (it is "
                     f"{value!r} when {name} is {probe!r}); Kubeflow can only pass a pipeline "
-                    "parameter through unchanged.", node=after.id,
+                    "parameter on unchanged (as a parameter, or as an item of a list or dict "
+                    "parameter).", node=after.id,
                     fix=f"pass {name} to the component as it is, or make it a compile-time "
                     f"argument (-p {name}=VALUE)")
-            wired.append((after.id, param))
+            wired += [(after.id, param, path) for path in paths]
     if not wired:
         raise CompileError(f"runtime parameter {name!r} does not reach any node parameter.",
                            fix=f"pass {name} to a component in create_pipeline(), or drop "
@@ -92,10 +116,10 @@ def _wired_parameters(base: PipelineIR, probed: PipelineIR, name: str,
 
 
 def find_wiring(path: str, args: dict[str, Any], base: PipelineIR,
-                names: tuple[str, ...]) -> dict[tuple[str, str], str]:
-    """(node id, parameter) -> the runtime parameter feeding it."""
+                names: tuple[str, ...]) -> dict[tuple[str, str, tuple], str]:
+    """(node id, parameter, path inside its value) -> the runtime parameter feeding it."""
     values = _compile_time_values(path, args, tuple(dict.fromkeys(names)))
-    wiring: dict[tuple[str, str], str] = {}
+    wiring: dict[tuple[str, str, tuple], str] = {}
     for name, value in values.items():
         probe = _probe(name, value)
         probed = compile_pipeline(load_pipeline(path, {**args, name: probe}))

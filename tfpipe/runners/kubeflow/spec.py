@@ -67,17 +67,28 @@ def _component(node: NodeIR, task: str, param_types: dict[str, str]) -> dict:
     return spec
 
 
-def _task(node: NodeIR, task: str, tasks: dict[str, str],
-          wired: dict[str, str]) -> tuple[dict, dict[str, str]]:
-    """The DAG task of a node, and the KFP types of its parameters."""
-    params, types = {}, {}
+RUNTIME_INPUT_PREFIX = "runtime__"  # task inputs carrying a pipeline parameter into an item
+
+
+def _task(node: NodeIR, task: str, tasks: dict[str, str], wired: dict[tuple[str, tuple], str],
+          runtime_types: dict[str, str]) -> tuple[dict, dict[str, str], list]:
+    """The DAG task of a node, the KFP types of its input parameters, and the items of
+    parameters that the entrypoint fills from pipeline parameters."""
+    params, types, items = {}, {}, []
     for name, value in sorted(node.parameters.items()):
         if value is None:
             continue
         check_parameter(node.id, name, value)
         types[name] = parameter_type(value)
-        params[name] = ({"componentInputParameter": wired[name]} if name in wired
+        whole = wired.get((name, ()))
+        params[name] = ({"componentInputParameter": whole} if whole
                         else {"runtimeValue": {"constant": value}})
+    for (name, path), runtime in sorted(wired.items()):
+        if path:
+            key = RUNTIME_INPUT_PREFIX + runtime
+            params[key] = {"componentInputParameter": runtime}
+            types[key] = runtime_types[runtime]
+            items.append([name, list(path), key])
     inputs: dict[str, Any] = {}
     if params:
         inputs["parameters"] = params
@@ -92,27 +103,30 @@ def _task(node: NodeIR, task: str, tasks: dict[str, str],
         spec["inputs"] = inputs
     if node.upstream:
         spec["dependentTasks"] = sorted(tasks[u] for u in node.upstream)
-    return spec, types
+    return spec, types, items
 
 
 def pipeline_spec(ir: PipelineIR, *, image: str, metadata: str | None = None,
                   runtime_parameters: dict[str, Any] | None = None,
-                  wiring: dict[tuple[str, str], str] | None = None) -> dict:
+                  wiring: dict[tuple[str, str, tuple], str] | None = None) -> dict:
     """The PipelineSpec of ``ir`` (already mapped into the image). ``runtime_parameters``
-    are pipeline parameters with their defaults; ``wiring`` maps (node id, parameter)
-    to the pipeline parameter feeding it."""
+    are pipeline parameters with their defaults; ``wiring`` maps (node id, parameter,
+    path of an item inside its value or ``()``) to the pipeline parameter feeding it."""
     runtime_parameters = runtime_parameters or {}
+    runtime_types = {k: parameter_type(v) for k, v in runtime_parameters.items()}
     wiring = wiring or {}
     tasks = {n.id: kfp_name(n.id) for n in ir.nodes}
     check_task_names(tasks)
     components, executors, dag = {}, {}, {}
     for node in ir.nodes:
         task = tasks[node.id]
-        wired = {p: rp for (n, p), rp in wiring.items() if n == node.id}
-        dag[task], types = _task(node, task, tasks, wired)
+        wired = {(p, path): rp for (n, p, path), rp in wiring.items() if n == node.id}
+        dag[task], types, items = _task(node, task, tasks, wired, runtime_types)
         components[f"comp-{task}"] = _component(node, task, types)
         args = ["--executor-input", EXECUTOR_INPUT, "--run-id", RUN_ID,
                 "--task-ir", task_ir_json(ir, node)]
+        if items:
+            args += ["--runtime-items", json.dumps(items, separators=(",", ":"))]
         if metadata:
             args += ["--metadata", metadata]
         executors[f"exec-{task}"] = {"container": {"image": image, "command": list(ENTRYPOINT),
@@ -120,7 +134,7 @@ def pipeline_spec(ir: PipelineIR, *, image: str, metadata: str | None = None,
     root: dict[str, Any] = {"dag": {"tasks": dag}}
     if runtime_parameters:
         root["inputDefinitions"] = {"parameters": {
-            name: {"parameterType": parameter_type(value), "defaultValue": value}
+            name: {"parameterType": runtime_types[name], "defaultValue": value}
             for name, value in sorted(runtime_parameters.items())}}
     spec = {"pipelineInfo": {"name": ir.name}, "components": components,
             "deploymentSpec": {"executors": executors}, "root": root,
