@@ -1,0 +1,158 @@
+"""`tfpipe compile` to Kubeflow Pipelines v2 YAML: golden files for the example
+pipelines, validity as judged by kfp's own loader and the strict PipelineSpec proto,
+runtime parameters, placeholders, and no heavy imports.
+
+Regenerate the golden files after an intended change with
+``TFPIPE_UPDATE_GOLDENS=1 python -m pytest tests/kubeflow``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+from google.protobuf import json_format
+from kfp.pipeline_spec import pipeline_spec_pb2
+
+from tfpipe.runners.kubeflow.compile import compile_file
+from tfpipe.runners.kubeflow.spec import EXECUTOR_INPUT, RUN_ID
+
+from ..conftest import REPO, run_cli
+from .kfp_sim import PLACEHOLDER
+
+GOLDEN = REPO / "tests" / "golden"
+PIPELINES = ["penguin", "taxi"]
+
+
+def pipeline_file(name: str) -> str:
+    return str(REPO / "pipelines" / name / "pipeline.py")
+
+
+def strict_spec(text: str) -> pipeline_spec_pb2.PipelineSpec:
+    return json_format.ParseDict(yaml.safe_load(text), pipeline_spec_pb2.PipelineSpec(),
+                                 ignore_unknown_fields=False)
+
+
+@pytest.mark.parametrize("name", PIPELINES)
+def test_example_pipeline_yaml_matches_golden(name, tmp_path):
+    out = tmp_path / f"{name}.yaml"
+    result = run_cli("compile", pipeline_file(name), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    text = out.read_text()
+    assert str(REPO) not in text, "paths of this checkout must map into the image"
+    golden = GOLDEN / f"{name}.kfp.yaml"
+    if os.environ.get("TFPIPE_UPDATE_GOLDENS"):
+        golden.write_text(text)
+    assert text == golden.read_text(), f"KFP YAML of {name} changed; if intended, regenerate " \
+                                       "with TFPIPE_UPDATE_GOLDENS=1"
+
+
+@pytest.mark.parametrize("name", PIPELINES)
+def test_yaml_loads_with_kfp_and_parses_strictly(name, tmp_path):
+    from kfp.components import load_component_from_file
+
+    ir, text = compile_file(pipeline_file(name))
+    path = tmp_path / "pipeline.yaml"
+    path.write_text(text)
+    component = load_component_from_file(str(path))
+    assert component.name == ir.name
+    spec = strict_spec(text)
+    tasks = spec.root.dag.tasks
+    assert len(tasks) == len(ir.nodes)
+    for node in ir.nodes:
+        task = tasks[node.id.lower()]
+        assert sorted(task.dependent_tasks) == sorted(u.lower() for u in node.upstream)
+        assert task.caching_options.enable_cache == node.enable_cache
+        component_spec = spec.components[task.component_ref.name]
+        outputs = component_spec.output_definitions.artifacts
+        assert {k: v.artifact_type.schema_title for k, v in outputs.items()} == \
+            {k: f"tfx.{t}" for k, t in node.outputs.items()}
+        container = spec.deployment_spec["executors"][component_spec.executor_label]["container"]
+        assert list(container["command"]) == ["python", "-m", "tfpipe.runners.kubeflow"]
+
+
+@pytest.mark.parametrize("name", PIPELINES)
+def test_every_node_parameter_is_a_kfp_parameter_or_kept_in_the_task_ir(name):
+    ir, text = compile_file(pipeline_file(name))
+    spec = yaml.safe_load(text)
+    for node in ir.nodes:
+        task = spec["root"]["dag"]["tasks"][node.id.lower()]
+        container = spec["deploymentSpec"]["executors"][f"exec-{node.id.lower()}"]["container"]
+        args = container["args"]
+        task_ir = json.loads(args[args.index("--task-ir") + 1])
+        kept = task_ir["nodes"][0]["parameters"]
+        passed = set(task.get("inputs", {}).get("parameters", {}))
+        assert passed | set(kept) == set(node.parameters)
+        assert all(v is None for v in kept.values())
+        assert [p for a in args for p in PLACEHOLDER.findall(a)] == [EXECUTOR_INPUT, RUN_ID]
+
+
+def test_runtime_parameters_become_pipeline_inputs():
+    _, text = compile_file(pipeline_file("penguin"), {"train_steps": 50},
+                           runtime_params=("data_root", "train_steps", "fail_on_anomalies"))
+    spec = strict_spec(text)
+    inputs = spec.root.input_definitions.parameters
+    assert inputs["data_root"].default_value.string_value == \
+        "/project/pipelines/penguin/data/labelled"
+    assert inputs["train_steps"].default_value.number_value == 50
+    assert inputs["fail_on_anomalies"].default_value.bool_value is False
+    tasks = spec.root.dag.tasks
+    gen = tasks["csvexamplegen"].inputs.parameters["input_base"]
+    assert gen.component_input_parameter == "data_root"
+    validator = tasks["examplevalidator"].inputs.parameters["fail_on_anomalies"]
+    assert validator.component_input_parameter == "fail_on_anomalies"
+    trainer = tasks["trainer"].inputs.parameters
+    assert trainer["runtime__train_steps"].component_input_parameter == "train_steps"
+    args = list(spec.deployment_spec["executors"]["exec-trainer"]["container"]["args"])
+    assert json.loads(args[args.index("--runtime-items") + 1]) == \
+        [["train_args", ["num_steps"], "runtime__train_steps"]]
+
+
+def test_file_names_cannot_inject_kfp_placeholders(tmp_path):
+    folder = tmp_path / "odd {{$.inputs.parameters['x']}}"
+    folder.mkdir()
+    (tmp_path / "pyproject.toml").write_text("")
+    (folder / "steps.py").write_text(
+        "from tfpipe import Input, Output, Parameter, Examples, component\n"
+        "@component\n"
+        "def Make(examples: Output[Examples], note: Parameter[str]):\n"
+        "    open(examples.uri + '/x', 'w').write(note)\n")
+    (folder / "pipeline.py").write_text(
+        "import tfpipe\nfrom steps import Make\n"
+        "pipeline = tfpipe.Pipeline('odd', '/tmp/odd', [Make(note='{{$}} and {{$.x}}')])\n")
+    _, text = compile_file(str(folder / "pipeline.py"))
+    spec = yaml.safe_load(text)
+    args = spec["deploymentSpec"]["executors"]["exec-make"]["container"]["args"]
+    assert [p for a in args for p in PLACEHOLDER.findall(a)] == [EXECUTOR_INPUT, RUN_ID]
+    task_ir = json.loads(args[args.index("--task-ir") + 1])
+    assert "{{$.inputs.parameters['x']}}" in task_ir["nodes"][0]["source_file"]
+    constant = spec["root"]["dag"]["tasks"]["make"]["inputs"]["parameters"]["note"]
+    assert constant == {"runtimeValue": {"constant": "{{$}} and {{$.x}}"}}  # data, not argv
+
+
+def test_cli_writes_yaml_by_default_and_ir_with_flag(tmp_path):
+    result = run_cli("compile", "pipelines/taxi/pipeline.py", "--image",
+                     "gcr.io/my-project/tfpipe:0.1.0")
+    assert result.returncode == 0, result.stderr
+    assert "image: gcr.io/my-project/tfpipe:0.1.0" in result.stdout
+    strict_spec(result.stdout)
+    result = run_cli("compile", "--ir", "pipelines/taxi/pipeline.py")
+    assert json.loads(result.stdout)["ir_version"] == 1
+
+
+def test_compile_imports_no_tensorflow_beam_or_kfp_sdk(tmp_path):
+    code = ("import sys\nfrom tfpipe.cli import main\n"
+            "try:\n    main(['compile', sys.argv[1], '-o', sys.argv[2]])\n"
+            "except SystemExit as e:\n    assert not e.code, e.code\n"
+            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('tensorflow', 'apache_beam', 'kfp', 'tensorflow_data_validation', "
+            "'tensorflow_transform', 'ml_metadata'))\n"
+            "print(heavy)\n")
+    result = subprocess.run([sys.executable, "-c", code, pipeline_file("taxi"),
+                             str(tmp_path / "t.yaml")], capture_output=True, text=True,
+                            cwd=REPO, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
