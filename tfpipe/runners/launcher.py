@@ -74,7 +74,8 @@ def launch(store, ir: PipelineIR, node: NodeIR, run_id: str,
     parts = cache.key_parts(node, inputs)
     key = cache.cache_key(parts)
     props = {"node_id": node.id, "pipeline": ir.name, "run_id": run_id, "cache_key": key,
-             "cache_parts": json.dumps(parts, sort_keys=True)}
+             "cache_parts": json.dumps(parts, sort_keys=True),
+             "parameters": json.dumps(node.parameters, sort_keys=True, default=str)}
     note = "cache disabled"
     if node.enable_cache:
         reused, latest_parts = _find_cached(store, ir, node, key)
