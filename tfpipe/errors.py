@@ -99,6 +99,12 @@ class MetadataError(TfpipeError):
     kind = "metadata store error"
 
 
+class NotFoundError(MetadataError):
+    """What a command asked for (a run, an artifact, a store) is not recorded."""
+
+    kind = "not found"
+
+
 def user_frame(exc: BaseException) -> str | None:
     """file:line of the deepest traceback frame in user code (not tfpipe, not a library)."""
     found = None

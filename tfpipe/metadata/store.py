@@ -41,12 +41,21 @@ def describe(target: str) -> str:
     return os.path.abspath(url.path if url.scheme else target)
 
 
-def connect(target: str):
-    """An MLMD ``MetadataStore``; a clear MetadataError if it cannot be opened."""
+def connect(target: str, *, readonly: bool = False):
+    """An MLMD ``MetadataStore``; a clear MetadataError if it cannot be opened.
+    ``readonly`` (for commands that only look, like ``tfpipe runs``) refuses to create
+    a SQLite store that does not exist yet."""
     from ml_metadata.metadata_store import metadata_store
 
     config = connection_config(target)
-    if config.HasField("sqlite"):
+    if readonly and config.HasField("sqlite"):
+        if not os.path.isfile(config.sqlite.filename_uri):
+            raise MetadataError(f"no metadata store at {describe(target)}: nothing has run "
+                                "there yet.", fix="run the pipeline first (tfpipe run "
+                                "pipeline.py), or point at its store with --pipeline-root "
+                                "or --metadata")
+        config.sqlite.connection_mode = config.sqlite.READONLY
+    elif config.HasField("sqlite"):
         folder = os.path.dirname(config.sqlite.filename_uri)
         try:
             os.makedirs(folder, exist_ok=True)
