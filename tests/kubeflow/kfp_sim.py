@@ -93,9 +93,17 @@ class KfpSimulator:
         return _proto_round_trip(pb.ExecutorInput(), data)
 
     def order(self) -> list[str]:
+        """Dependency order; among tasks ready together, by name (deterministic)."""
         tasks = self.spec["root"]["dag"]["tasks"]
-        return list(graphlib.TopologicalSorter(
-            {t: set(s.get("dependentTasks", [])) for t, s in tasks.items()}).static_order())
+        sorter = graphlib.TopologicalSorter(
+            {t: set(s.get("dependentTasks", [])) for t, s in tasks.items()})
+        sorter.prepare()
+        order: list[str] = []
+        while sorter.is_active():
+            ready = sorted(sorter.get_ready())
+            order += ready
+            sorter.done(*ready)
+        return order
 
     def run_task(self, task: str, run_params: dict) -> TaskRun:
         task_spec = self.spec["root"]["dag"]["tasks"][task]

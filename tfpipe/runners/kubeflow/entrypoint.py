@@ -101,9 +101,9 @@ def run_task(executor_input: dict, task_ir: PipelineIR, *, run_id: str = "",
     declared = _declared_outputs(node, executor_input)
     scratch = tempfile.mkdtemp(prefix="tfpipe-task-")
     try:
-        store = connect(metadata or os.path.join(scratch, "metadata.sqlite"))
-        ir = replace(task_ir, nodes=(node,), pipeline_root=scratch,
-                     metadata=metadata or "")
+        target = metadata or os.path.join(scratch, "metadata.sqlite")  # throwaway if none
+        store = connect(target)
+        ir = replace(task_ir, nodes=(node,), pipeline_root=scratch, metadata=target)
         result = launch(store, ir, node, run_id or "kfp-run", _inputs(node, executor_input),
                         output_uris={n: local_path(d["uri"]) for n, d in declared.items()})
     finally:

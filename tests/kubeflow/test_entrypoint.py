@@ -1,0 +1,160 @@
+"""The container entrypoint on small pipelines (no TensorFlow, so each task starts in
+about a second): artifacts and their metadata between tasks, the resolver with and
+without a tfpipe MLMD store, failures, and URI mapping."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tfpipe.runners.kubeflow.compile import compile_file
+from tfpipe.runners.kubeflow.paths import (MOUNT_ROOT_ENV, local_path, map_project_paths,
+                                           to_image_path)
+
+from ..conftest import Store
+from .kfp_sim import KfpSimulator
+
+STEPS = """\
+from tfpipe import (Examples, Input, Model, ModelBlessing, Output, Parameter, Schema,
+                    component)
+
+
+@component
+def Make(examples: Output[Examples], rows: Parameter[int], scale: Parameter[float] = 1.0,
+         options: Parameter[dict] = None):
+    assert isinstance(rows, int) and isinstance(scale, float), (rows, scale)
+    assert options is None or options["splits"]["train"] == 2, options
+    open(examples.uri + "/data.txt", "w").write(str(rows * scale))
+    examples.split_names = ["train", "eval"]
+    examples.properties["span"] = 3
+
+
+@component
+def Bless(examples: Input[Examples], model: Output[Model], blessing: Output[ModelBlessing]):
+    assert examples.split_names == ["train", "eval"] and examples.span == 3
+    open(model.uri + "/model.txt", "w").write("model from " + open(examples.uri + "/data.txt").read())
+    open(blessing.uri + "/BLESSED", "w").write("")
+    blessing.custom_properties.update(blessed=1, current_model_id=model.id)
+
+
+@component
+def Report(schema: Output[Schema], baseline: Input[Model] = None):
+    text = open(baseline.uri + "/model.txt").read() if baseline else "no baseline"
+    open(schema.uri + "/report.txt", "w").write(text)
+
+
+@component
+def Fail(examples: Input[Examples], schema: Output[Schema]):
+    raise ValueError("the data is not what Fail expected")
+"""
+
+PIPELINE = """\
+import tfpipe
+from tfpipe.components import LatestBlessedModelResolver
+from steps import Bless, Fail, Make, Report
+
+
+def create_pipeline(rows: int = 4, fail: bool = False):
+    make = Make(rows=rows, scale=2, options={"splits": {"train": 2, "eval": 1}})
+    bless = Bless(examples=make.outputs["examples"])
+    resolver = LatestBlessedModelResolver()
+    report = Report(baseline=resolver.outputs["model"])
+    extra = [Fail(examples=make.outputs["examples"])] if fail else []
+    return tfpipe.Pipeline("small", "out", [make, bless, resolver, report] + extra)
+"""
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    monkeypatch.delitem(sys.modules, "steps", raising=False)  # each test's own steps.py
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "steps.py").write_text(STEPS)
+    (tmp_path / "project" / "pipeline.py").write_text(PIPELINE)
+    return tmp_path / "project"
+
+
+def simulate(project: Path, tmp_path: Path, env=None, args=None, run_params=None,
+             run_id="run-1"):
+    _, text = compile_file(str(project / "pipeline.py"), args, runtime_params=("rows",),
+                           project_root=str(project), image_dir=str(project))
+    sim = KfpSimulator(yaml.safe_load(text), "gs://bucket/root", tmp_path / f"kfp-{run_id}",
+                       env={MOUNT_ROOT_ENV: str(tmp_path / "mnt"), **(env or {})},
+                       run_id=run_id)
+    return sim, sim.run(run_params)
+
+
+def test_tasks_pass_artifacts_metadata_and_parameters(project, tmp_path):
+    sim, runs = simulate(project, tmp_path, run_params={"rows": 5})
+    assert [(r.task, r.returncode) for r in runs] == [
+        ("latestblessedmodelresolver", 0), ("make", 0), ("bless", 0), ("report", 0)], \
+        [r.stderr[-2000:] for r in runs if r.returncode]
+    by_task = {r.task: r for r in runs}
+    make_meta = by_task["make"].executor_output["artifacts"]["examples"]["artifacts"][0]
+    assert make_meta["uri"] == "gs://bucket/root/small/run-1/make/examples"
+    assert make_meta["metadata"]["split_names"] == '["train", "eval"]'
+    assert (tmp_path / "mnt/gcs/bucket/root/small/run-1/make/examples/data.txt").read_text() \
+        == "10.0"  # rows from the run's parameter, scale coerced to float
+    # No tfpipe MLMD store: the resolver finds nothing and says so to its consumer.
+    resolved = by_task["latestblessedmodelresolver"].executor_output["artifacts"]["model"]
+    assert resolved["artifacts"][0]["metadata"] == {"tfpipe_absent": True}
+    report = tmp_path / "mnt/gcs/bucket/root/small/run-1/report/schema/report.txt"
+    assert report.read_text() == "no baseline"
+
+
+def test_with_a_metadata_store_tasks_are_recorded_and_the_resolver_finds_models(
+        project, tmp_path):
+    store_path = tmp_path / "mlmd.sqlite"
+    env = {"TFPIPE_METADATA": str(store_path)}
+    _, first = simulate(project, tmp_path, env=env, run_id="run-1")
+    assert all(r.returncode == 0 for r in first), [r.stderr[-2000:] for r in first]
+    _, second = simulate(project, tmp_path, env=env, run_id="run-2")
+    assert all(r.returncode == 0 for r in second), [r.stderr[-2000:] for r in second]
+    report = tmp_path / "mnt/gcs/bucket/root/small/run-2/report/schema/report.txt"
+    assert report.read_text() == "model from 8.0"  # the model blessed in run-1
+    store = Store(store_path)
+    for node in ("Make", "Bless", "LatestBlessedModelResolver", "Report"):
+        assert [store.state(e) for e in store.executions("small", node)] == \
+            ["COMPLETE", "COMPLETE"], node
+    blessed_model = store.outputs(store.executions("small", "Bless")[0].id)
+    model_uri = {a.uri for a in blessed_model if a.uri.endswith("/model")}
+    assert model_uri == {str(tmp_path / "mnt/gcs/bucket/root/small/run-1/bless/model")}
+    second_report = store.executions("small", "Report")[1]
+    inputs = store.outputs(second_report.id, kinds=("INPUT",))
+    assert [a.uri for a in inputs] == list(model_uri)  # lineage: the same MLMD artifact
+
+
+def test_a_failing_node_exits_non_zero_with_the_error_and_writes_no_output(project, tmp_path):
+    sim, runs = simulate(project, tmp_path, args={"fail": True})
+    failed = runs[-1]
+    assert failed.task == "fail" and failed.returncode == 3
+    assert "Error (error in user code): [Fail] Fail failed in user code: ValueError: the data " \
+           "is not what Fail expected" in failed.stderr
+    assert not Path(failed.executor_input["outputs"]["outputFile"]).exists()
+    left = tmp_path / "mnt/gcs/bucket/root/small/run-1/fail"
+    assert not [p for p in left.rglob("*") if p.is_file()]  # no half-written output
+
+
+@pytest.mark.parametrize("uri,local", [
+    ("gs://bucket/a/b", "/gcs/bucket/a/b"), ("s3://bucket/x", "/s3/bucket/x"),
+    ("minio://mlpipeline/v2/artifacts", "/minio/mlpipeline/v2/artifacts"),
+    ("file:///data/x", "/data/x"), ("/already/local", "/already/local")])
+def test_uris_map_to_the_launchers_mounts(uri, local, monkeypatch):
+    monkeypatch.delenv(MOUNT_ROOT_ENV, raising=False)
+    assert local_path(uri) == local
+
+
+def test_unknown_uri_schemes_are_a_clear_error():
+    from tfpipe.errors import ExecutionError
+
+    with pytest.raises(ExecutionError, match=r"cannot access hdfs://n/x.*maps only gs://"):
+        local_path("hdfs://n/x")
+
+
+def test_project_paths_map_into_the_image():
+    assert to_image_path("/home/me/proj/pipelines/p/data", "/home/me/proj") == \
+        "/project/pipelines/p/data"
+    assert to_image_path("/home/me/project2/data", "/home/me/proj") == "/home/me/project2/data"
+    assert map_project_paths({"files": ["/home/me/proj/a", "gs://b/c"], "n": 1},
+                             "/home/me/proj") == {"files": ["/project/a", "gs://b/c"], "n": 1}
