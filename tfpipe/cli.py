@@ -53,7 +53,7 @@ class _Group(click.Group):
                 traceback.print_exception(exc.__cause__ or exc)
             click.echo(click.style(f"Error ({exc.kind}): ", fg="red", bold=True) + str(exc),
                        err=True)
-            if not verbose:
+            if not verbose and "--verbose" not in str(exc):
                 click.echo(click.style("  (run with --verbose for the traceback)", dim=True),
                            err=True)
             ctx.exit(exc.exit_code)

@@ -48,7 +48,7 @@ def as_tfpipe_error(exc: BaseException, node: NodeIR) -> TfpipeError:
     where = user_frame(exc)
     if where:
         return UserCodeError(f"{node.component} failed in user code: {summary}", node=node.id,
-                             where=where, fix="fix the code at the line above; run with "
-                             "--verbose for the full traceback")
+                             where=where, fix="fix the code at the line shown above; "
+                             "--verbose shows the full traceback")
     return ExecutionError(f"{node.component} failed: {summary}", node=node.id,
                           fix="run with --verbose for the full traceback")

@@ -1,0 +1,43 @@
+"""A small pipeline the bad-input battery points at broken data, code and settings."""
+import os
+
+import tfpipe
+from tfpipe import Model, ModelBlessing, Output
+from tfpipe.components import (CsvExampleGen, ImportSchemaGen, Pusher, SchemaGen, StatisticsGen,
+                               Trainer, Transform)
+
+
+@tfpipe.component
+def BlessedModel(model: Output[Model], blessing: Output[ModelBlessing]):
+    """A stand-in for Trainer + Evaluator: a model folder and a positive blessing."""
+    os.makedirs(os.path.join(model.uri, "Format-Serving"))
+    with open(os.path.join(model.uri, "Format-Serving", "saved_model.pb"), "wb") as f:
+        f.write(b"model")
+    open(os.path.join(blessing.uri, "BLESSED"), "w").close()
+    blessing.custom_properties["blessed"] = 1
+
+
+def create_pipeline(root, data="", stage="data", module_file="", schema_file="",
+                    beam_args=(), push_destination=""):
+    if stage == "push":
+        fake = BlessedModel()
+        pusher = Pusher(model=fake.outputs["model"], model_blessing=fake.outputs["blessing"],
+                        push_destination=push_destination)
+        return tfpipe.Pipeline("bad", root, [fake, pusher])
+    gen = CsvExampleGen(input_base=data)
+    nodes = [gen]
+    if stage in ("schema", "transform", "trainer"):
+        stats = StatisticsGen(examples=gen.outputs["examples"])
+        schema = (ImportSchemaGen(schema_file=schema_file) if schema_file
+                  else SchemaGen(statistics=stats.outputs["statistics"]))
+        nodes += [stats, schema]
+    if stage in ("transform", "trainer"):
+        transform = Transform(examples=gen.outputs["examples"], schema=schema.outputs["schema"],
+                              module_file=module_file)
+        nodes.append(transform)
+    if stage == "trainer":
+        nodes.append(Trainer(examples=transform.outputs["transformed_examples"],
+                             transform_graph=transform.outputs["transform_graph"],
+                             schema=schema.outputs["schema"], module_file=module_file,
+                             train_args={"num_steps": 2}, eval_args={"num_steps": 1}))
+    return tfpipe.Pipeline("bad", root, nodes, beam_pipeline_args=list(beam_args))

@@ -1,0 +1,169 @@
+"""Bad inputs, each with the exact error a user gets, a non-zero exit, and nothing
+half-written recorded as output."""
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from ..conftest import PENGUIN, Store, run_cli
+
+TEMPLATE = Path(__file__).with_name("pipeline_template.py")
+GOOD_CSV = PENGUIN / "data" / "labelled" / "labelled.csv"
+
+IDENTITY_PREPROCESSING = "def preprocessing_fn(inputs):\n    return dict(inputs)\n"
+
+
+@dataclass
+class Case:
+    name: str
+    setup: Callable[[Path], list[str]]  # writes files under tmp, returns CLI args after run
+    exit_code: int
+    messages: list[str]
+    failed_node: str | None = None  # its executions must not be COMPLETE, outputs not LIVE
+    pipeline_file: Callable[[Path], Path] = field(default=lambda tmp: tmp / "pipeline.py")
+
+
+def _data(tmp: Path, text: bytes | str, name: str = "data.csv") -> str:
+    folder = tmp / "data"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_bytes(text if isinstance(text, bytes) else text.encode())
+    return str(folder)
+
+
+def _args(tmp: Path, **params) -> list[str]:
+    out = ["-p", f"root={tmp / 'root'}"]
+    for key, value in params.items():
+        out += ["-p", f"{key}={value}"]
+    return out
+
+
+def _module(tmp: Path, text: str) -> str:
+    path = tmp / "module.py"
+    path.write_text(text)
+    return str(path)
+
+
+HEADER = "species,culmen_length_mm,culmen_depth_mm,flipper_length_mm,body_mass_g\n"
+
+CASES = [
+    Case("missing input path", lambda t: _args(t, data=t / "nowhere"), 3,
+         ["[CsvExampleGen] input_base", "nowhere does not exist.",
+          "fix: point input_base at a folder of data files"], "CsvExampleGen"),
+    Case("empty CSV", lambda t: _args(t, data=_data(t, "")), 3,
+         ["[CsvExampleGen] data.csv is empty: it has no header row."], "CsvExampleGen"),
+    Case("header only", lambda t: _args(t, data=_data(t, HEADER)), 3,
+         ["holds no data rows.", "fix: add rows under the header"], "CsvExampleGen"),
+    Case("row with too many columns", lambda t: _args(t, data=_data(
+        t, HEADER + "0,0.1,0.2,0.3,0.4\n1,0.1,0.2,0.3,0.4,9\n")), 3,
+         ["data.csv: a row has 6 columns but the header has 5: '1,0.1,0.2,0.3,0.4,9'"],
+         "CsvExampleGen"),
+    Case("row with too few columns", lambda t: _args(t, data=_data(
+        t, HEADER + "0,0.1,0.2,0.3,0.4\n1,0.1,0.2\n")), 3,
+         ["a row has 3 columns but the header has 5"], "CsvExampleGen"),
+    Case("not UTF-8", lambda t: _args(t, data=_data(
+        t, HEADER.encode() + b"0,0.1,0.2,0.3,0.4\n1,0.1,\xe9t\xe9,0.3,0.4\n")), 3,
+         ["data.csv is not UTF-8 text: byte 0xe9", "fix: save the file as UTF-8"],
+         "CsvExampleGen"),
+    Case("type changes mid-file", lambda t: _args(t, data=_data(
+        t, HEADER + "0,0.1,0.2,0.3,0.4\n1,0.1,0.2,0.3,0.4\n2,long,0.2,0.3,0.4\n")), 3,
+         ["column 'culmen_length_mm' holds numbers in some rows and text in others "
+          "(e.g. 'long')"], "CsvExampleGen"),
+    Case("pipeline.py raises on import", lambda t: [], 2,
+         ["Error (cannot load pipeline):", "raised ZeroDivisionError while loading: division "
+          "by zero", "broken.py:3"],
+         pipeline_file=lambda t: _write(t / "broken.py", "import tfpipe\n\nRATE = 1 / 0\n")),
+    Case("pipeline.py with a syntax error", lambda t: [], 2,
+         ["has a syntax error", "syntax.py:2"],
+         pipeline_file=lambda t: _write(t / "syntax.py", "import tfpipe\ndef oops(:\n")),
+    Case("pipeline.py without a pipeline", lambda t: [], 2,
+         ["defines no pipeline.", "fix: define a module-level `pipeline = Pipeline(...)`"],
+         pipeline_file=lambda t: _write(t / "empty.py", "X = 1\n")),
+    Case("unknown --param", lambda t: _args(t, dat="x"), 2,
+         ["create_pipeline() in", "has no argument 'dat'."]),
+    Case("module file without preprocessing_fn", lambda t: _args(
+        t, data=GOOD_CSV, stage="transform", module_file=_module(t, "def preprocess(x):\n"
+                                                                 "    return x\n")), 3,
+         ["[Transform] preprocessing_fn is not defined in module_file", "module.py",
+          "fix: define `def preprocessing_fn"], "Transform"),
+    Case("module file without run_fn", lambda t: _args(
+        t, data=GOOD_CSV, stage="trainer", module_file=_module(t, IDENTITY_PREPROCESSING)), 3,
+         ["[Trainer] run_fn is not defined in module_file", "fix: define `def run_fn"],
+         "Trainer"),
+    Case("exception inside run_fn", lambda t: _args(
+        t, data=GOOD_CSV, stage="trainer", module_file=_module(
+            t, IDENTITY_PREPROCESSING + "\n\ndef run_fn(fn_args):\n"
+               "    raise ValueError('learning rate must be positive')\n")), 3,
+         ["[Trainer] Trainer failed in user code: ValueError: learning rate must be positive",
+          "module.py:6"], "Trainer"),
+    Case("unwritable pipeline root", lambda t: ["-p", f"root={_write(t / 'afile', 'x')}/root",
+                                                "-p", f"data={GOOD_CSV}"], 3,
+         ["cannot write to the pipeline root", "Not a directory",
+          "fix: choose a pipeline_root you can write to"]),
+    Case("corrupt metadata file", lambda t: _corrupt_store(t) + _args(t, data=GOOD_CSV), 4,
+         ["Error (metadata store error): cannot open the metadata store at",
+          "metadata.sqlite"]),
+    Case("unknown Beam arguments", lambda t: _args(t, data=GOOD_CSV) + [
+        "-p", 'beam_args=["--direct_num_workerz=2"]'], 2,
+         ["unknown Beam pipeline argument(s): --direct_num_workerz=2."]),
+    Case("push destination is a file", lambda t: _args(
+        t, stage="push", push_destination=_write(t / "serving", "not a folder")), 3,
+         ["[Pusher] push_destination", "serving is an existing file, not a folder.",
+          "fix: point push_destination at a folder"], "Pusher"),
+    Case("schema file that is not a schema", lambda t: _args(
+        t, data=GOOD_CSV, stage="schema", schema_file=_write(t / "schema.pbtxt",
+                                                             "feature { nme: 'x' }")), 3,
+         ["[ImportSchemaGen]", "is not a valid schema"], "ImportSchemaGen"),
+    Case("missing pipeline file", lambda t: [], 2, ["no pipeline file at"],
+         pipeline_file=lambda t: t / "nope.py"),
+]
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def _corrupt_store(tmp: Path) -> list[str]:
+    (tmp / "root").mkdir()
+    (tmp / "root" / "metadata.sqlite").write_bytes(b"this is not a database" * 100)
+    return []
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_input_gives_one_clear_error_and_records_nothing_half_written(case, tmp_path):
+    shutil.copy(TEMPLATE, tmp_path / "pipeline.py")
+    args = case.setup(tmp_path)
+    result = run_cli("run", str(case.pipeline_file(tmp_path)), *args)
+    assert result.returncode == case.exit_code, result.stdout + result.stderr
+    for message in case.messages:
+        assert message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr, "tracebacks only with --verbose"
+    assert result.stderr.count("Error (") == 1, "exactly one error message"
+    if case.failed_node:
+        _assert_nothing_half_written(tmp_path / "root", case.failed_node)
+
+
+def _assert_nothing_half_written(root: Path, node: str) -> None:
+    store = Store(root / "metadata.sqlite")
+    executions = store.executions("bad", node)
+    assert executions, f"{node} was not recorded"
+    for execution in executions:
+        assert store.state(execution) == "FAILED"
+        for artifact in store.outputs(execution.id, kinds=("OUTPUT", "PENDING_OUTPUT")):
+            assert store.artifact_state(artifact) == "ABANDONED"
+            assert not os.path.exists(artifact.uri), "half-written files were removed"
+        assert store.outputs(execution.id) == []
+
+
+def test_verbose_shows_the_traceback(tmp_path):
+    shutil.copy(TEMPLATE, tmp_path / "pipeline.py")
+    result = run_cli("run", str(tmp_path / "pipeline.py"), "--verbose",
+                     *_args(tmp_path, data=tmp_path / "nowhere"))
+    assert result.returncode == 3
+    assert "Traceback" in result.stderr
+    assert "does not exist" in result.stderr
