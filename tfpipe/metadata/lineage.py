@@ -1,0 +1,245 @@
+"""Lineage queries: where an artifact came from, and what used it.
+
+Queries only (``tfpipe lineage`` renders them). Upstream follows each artifact to the
+execution that produced it (the one that declared it ``PENDING_OUTPUT``: a cached
+execution or a resolver re-outputs artifacts it did not make) and on to that
+execution's inputs, down to the nodes that read files (CsvExampleGen's
+``input_base``). Downstream follows the executions that read an artifact to what they
+produced. Cached re-uses are counted, not repeated.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+
+from ..errors import NotFoundError
+from . import values
+
+PUSHED_MODEL = "PushedModel"
+
+
+@dataclass(frozen=True)
+class ArtifactInfo:
+    id: int
+    type_name: str
+    uri: str
+    state: str
+    created: float
+    properties: dict = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file or folder an execution read by path: data or code, with the hash the cache
+    key recorded and whether the file on disk still matches it."""
+
+    kind: str  # "data" or "code"
+    name: str  # parameter name or file name
+    path: str  # "" when not known
+    recorded: str
+    now: str  # "unchanged", "changed", "missing" or "unknown"
+
+
+@dataclass(frozen=True)
+class ExecutionInfo:
+    id: int
+    component: str
+    node_id: str
+    run_id: str
+    state: str
+    started: float
+    parameters: dict = field(default_factory=dict, compare=False)
+    sources: tuple[Source, ...] = ()
+    error: str = ""
+
+
+@dataclass
+class Lineage:
+    """The artifact ``root`` and the graph around it, by id."""
+
+    root: int
+    artifacts: dict[int, ArtifactInfo] = field(default_factory=dict)
+    executions: dict[int, ExecutionInfo] = field(default_factory=dict)
+    producer: dict[int, int] = field(default_factory=dict)  # artifact -> execution
+    inputs: dict[int, list[tuple[str, int]]] = field(default_factory=dict)  # exec -> arts
+    consumers: dict[int, list[tuple[str, int]]] = field(default_factory=dict)  # art -> execs
+    outputs: dict[int, list[tuple[str, int]]] = field(default_factory=dict)  # exec -> arts
+    cached_uses: dict[int, int] = field(default_factory=dict)  # artifact -> cached re-outputs
+
+
+def _pb():
+    from ml_metadata.proto import metadata_store_pb2 as pb
+
+    return pb
+
+
+def _artifact_infos(store, ids) -> dict[int, ArtifactInfo]:
+    pb = _pb()
+    protos = store.get_artifacts_by_id(sorted(ids)) if ids else []
+    types = {t.id: t.name for t in store.get_artifact_types_by_id(
+        list({p.type_id for p in protos}))} if protos else {}
+    return {p.id: ArtifactInfo(p.id, types[p.type_id], p.uri, pb.Artifact.State.Name(p.state),
+                               p.create_time_since_epoch / 1000,
+                               {**values.to_dict(p.properties),
+                                **values.to_dict(p.custom_properties)}) for p in protos}
+
+
+def find_artifact(store, ref: str) -> int:
+    """The artifact id for ``ref``: an id, an artifact's URI or a path inside it, or a
+    pushed model's folder (``<push_destination>/<version>``, or the destination itself
+    for its newest version)."""
+    ref = str(ref).strip()
+    if ref.isdigit():
+        if store.get_artifacts_by_id([int(ref)]):
+            return int(ref)
+        raise NotFoundError(f"no artifact with id {ref} in this metadata store.",
+                            fix="give an id, URI or pushed model path that `tfpipe report` "
+                            "or `tfpipe lineage` showed")
+    path = os.path.abspath(ref).rstrip(os.sep)
+    pushed = _pushed_models(store)
+    folder = path
+    while True:
+        found = store.get_artifacts_by_uri(folder) or store.get_artifacts_by_uri(folder + "/")
+        if found:
+            return max(found, key=lambda a: (a.state == _pb().Artifact.LIVE, a.id)).id
+        if folder in pushed:
+            return pushed[folder][-1]
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    versions = [(v, i) for dest, ids in pushed.items() if os.path.dirname(dest) == path
+                for i in ids for v in [os.path.basename(dest)]]
+    if versions:  # the push destination: its newest version
+        return max(versions, key=lambda vi: (int(vi[0]) if vi[0].isdigit() else -1, vi[1]))[1]
+    raise NotFoundError(f"{ref} is not an artifact, a path inside one, or a pushed model "
+                        "recorded in this metadata store.",
+                        fix="check the path, or point at the right store with "
+                        "--pipeline-root or --metadata")
+
+
+def _pushed_models(store) -> dict[str, list[int]]:
+    """Pushed model folders -> ids of the PushedModel artifacts that pushed them."""
+    pushed: dict[str, list[int]] = {}
+    try:
+        protos = store.get_artifacts_by_type(PUSHED_MODEL)
+    except Exception:  # the type is not registered: nothing was ever pushed
+        return pushed
+    for p in sorted(protos, key=lambda a: a.id):
+        dest = p.custom_properties.get("pushed_destination")
+        if dest is not None and dest.string_value:
+            pushed.setdefault(os.path.abspath(dest.string_value).rstrip(os.sep), []).append(p.id)
+    return pushed
+
+
+def _sources(props: dict, parameters: dict) -> tuple[Source, ...]:
+    """Data and code an execution read, from the cache key parts it recorded."""
+    from ..runners.cache import _file_hash, _path_fingerprint, local_imports
+
+    parts = json.loads(props.get("cache_parts") or "{}")
+    code_paths = {}
+    for name, value in parameters.items():
+        if isinstance(value, str) and name == "module_file" and os.path.isfile(value):
+            code_paths.update({os.path.basename(p): p for p in local_imports(value)})
+    found = []
+    for key, recorded in sorted(parts.items()):
+        if key.startswith("content of "):
+            name = key[len("content of "):]
+            path = parameters.get(name) if isinstance(parameters.get(name), str) else ""
+            current = _path_fingerprint(path) if path else None
+            found.append(Source("data", name, path or "", recorded, _compare(recorded, current)))
+        elif key.startswith("file "):
+            name = key[len("file "):]
+            path = code_paths.get(name, "")
+            current = _file_hash(path) if path else None
+            found.append(Source("code", name, path, recorded, _compare(recorded, current)))
+    return tuple(found)
+
+
+def _compare(recorded: str, current: str | None) -> str:
+    if current is None:
+        return "unknown"
+    if current == "missing":
+        return "missing"
+    return "unchanged" if current == recorded else "changed"
+
+
+def _execution_infos(store, ids) -> dict[int, ExecutionInfo]:
+    pb = _pb()
+    protos = store.get_executions_by_id(sorted(ids)) if ids else []
+    types = {t.id: t.name for t in store.get_execution_types_by_id(
+        list({p.type_id for p in protos}))} if protos else {}
+    infos = {}
+    for p in protos:
+        props = values.to_dict(p.custom_properties)
+        params = json.loads(props.get("parameters") or "{}")
+        infos[p.id] = ExecutionInfo(
+            p.id, types[p.type_id], props.get("node_id", types[p.type_id]),
+            props.get("run_id", ""), pb.Execution.State.Name(p.last_known_state),
+            p.create_time_since_epoch / 1000, params, _sources(props, params),
+            props.get("error", ""))
+    return infos
+
+
+def _key(event) -> str:
+    return event.path.steps[0].key if event.path.steps else ""
+
+
+def _producers(store, artifact_ids) -> tuple[dict[int, int], dict[int, int]]:
+    """artifact -> the execution that produced it; artifact -> count of other executions
+    (cached ones, resolvers) that output it again."""
+    pb = _pb()
+    events = store.get_events_by_artifact_ids(sorted(artifact_ids)) if artifact_ids else []
+    declared = {e.artifact_id: e.execution_id for e in events if e.type == pb.Event.PENDING_OUTPUT}
+    outputs: dict[int, list[int]] = {}
+    for e in events:
+        if e.type == pb.Event.OUTPUT:
+            outputs.setdefault(e.artifact_id, []).append(e.execution_id)
+    producer = {a: declared.get(a, min(ex)) for a, ex in outputs.items()}
+    again = {a: len(set(ex) - {producer[a]}) for a, ex in outputs.items()}
+    return producer, again
+
+
+def trace(store, artifact_id: int, *, upstream: bool = True,
+          downstream: bool = True) -> Lineage:
+    """The lineage of one artifact: everything it came from and everything made from it."""
+    pb = _pb()
+    lineage = Lineage(artifact_id)
+    seen_artifacts, seen_executions = {artifact_id}, set()
+    todo = {artifact_id}
+    while upstream and todo:  # artifact -> producer -> its inputs -> ...
+        producer, again = _producers(store, todo)
+        lineage.producer.update(producer)
+        lineage.cached_uses.update(again)
+        new_execs = set(producer.values()) - seen_executions
+        seen_executions |= new_execs
+        todo = set()
+        for e in store.get_events_by_execution_ids(sorted(new_execs)) if new_execs else []:
+            if e.type == pb.Event.INPUT:
+                lineage.inputs.setdefault(e.execution_id, []).append((_key(e), e.artifact_id))
+                if e.artifact_id not in seen_artifacts:
+                    seen_artifacts.add(e.artifact_id)
+                    todo.add(e.artifact_id)
+    todo = {artifact_id}
+    while downstream and todo:  # artifact -> executions reading it -> what they produced
+        events = store.get_events_by_artifact_ids(sorted(todo))
+        readers = {e.execution_id for e in events if e.type == pb.Event.INPUT}
+        states = {x.id: x.last_known_state for x in store.get_executions_by_id(sorted(readers))}
+        new_execs = set()
+        for e in events:
+            if e.type == pb.Event.INPUT and states.get(e.execution_id) != pb.Execution.CACHED:
+                lineage.consumers.setdefault(e.artifact_id, []).append((_key(e), e.execution_id))
+                new_execs.add(e.execution_id)
+        new_execs -= seen_executions
+        seen_executions |= new_execs
+        todo = set()
+        for e in store.get_events_by_execution_ids(sorted(new_execs)) if new_execs else []:
+            if e.type == pb.Event.OUTPUT:
+                lineage.outputs.setdefault(e.execution_id, []).append((_key(e), e.artifact_id))
+                if e.artifact_id not in seen_artifacts:
+                    seen_artifacts.add(e.artifact_id)
+                    todo.add(e.artifact_id)
+    lineage.artifacts = _artifact_infos(store, seen_artifacts)
+    lineage.executions = _execution_infos(store, seen_executions)
+    return lineage

@@ -1,0 +1,165 @@
+"""Runs as recorded in MLMD: each ``pipeline_run`` context and its node executions.
+
+Queries only (no printing): ``tfpipe runs`` lists them, ``tfpipe report`` draws one.
+Times are seconds since the epoch, from MLMD's own create/update times.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from ..errors import NotFoundError
+from . import executions as execution_io
+from .types import RUN
+
+STATES = ("COMPLETE", "CACHED", "FAILED", "RUNNING")
+
+
+@dataclass(frozen=True)
+class NodeRun:
+    """One node's execution in a run."""
+
+    node_id: str
+    component: str
+    execution_id: int
+    state: str  # COMPLETE (ran), CACHED, FAILED, RUNNING (or killed while running)
+    started: float
+    ended: float
+    properties: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def duration(self) -> float:
+        return max(0.0, self.ended - self.started)
+
+    @property
+    def error(self) -> str:
+        return self.properties.get("error") or ""
+
+    @property
+    def parameters(self) -> dict:
+        return json.loads(self.properties.get("parameters") or "{}")
+
+    @property
+    def cache_parts(self) -> dict:
+        return json.loads(self.properties.get("cache_parts") or "{}")
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run of a pipeline: its id and the executions of the nodes it ran."""
+
+    pipeline: str
+    run_id: str
+    context_id: int
+    created: float
+    nodes: tuple[NodeRun, ...] = ()
+
+    @property
+    def started(self) -> float:
+        return min([n.started for n in self.nodes], default=self.created)
+
+    @property
+    def ended(self) -> float:
+        return max([n.ended for n in self.nodes], default=self.created)
+
+    @property
+    def duration(self) -> float:
+        return max(0.0, self.ended - self.started)
+
+    def count(self, state: str) -> int:
+        return sum(n.state == state for n in self.nodes)
+
+    @property
+    def state(self) -> str:
+        """FAILED if a node failed, RUNNING if one is still (or was killed while)
+        running, else COMPLETE."""
+        for state in ("FAILED", "RUNNING"):
+            if self.count(state):
+                return state
+        return "COMPLETE"
+
+    def node(self, node_id: str) -> NodeRun | None:
+        return next((n for n in self.nodes if n.node_id == node_id), None)
+
+
+def _node_runs(store, context_id: int) -> tuple[NodeRun, ...]:
+    found = store.get_executions_by_context(context_id)
+    if not found:
+        return ()
+    types = {t.id: t.name for t in store.get_execution_types_by_id(
+        list({e.type_id for e in found}))}
+    latest: dict[str, NodeRun] = {}
+    for e in sorted(found, key=lambda e: e.id):
+        props = execution_io.properties(e)
+        node_id = props.get("node_id") or types[e.type_id]
+        latest[node_id] = NodeRun(node_id, types[e.type_id], e.id, execution_io.state_name(e),
+                                  e.create_time_since_epoch / 1000,
+                                  e.last_update_time_since_epoch / 1000, props)
+    return tuple(sorted(latest.values(), key=lambda n: (n.started, n.execution_id)))
+
+
+def _run(store, ctx) -> Run:
+    pipeline = ctx.custom_properties["pipeline"].string_value \
+        if "pipeline" in ctx.custom_properties else ""
+    return Run(pipeline, ctx.name, ctx.id, ctx.create_time_since_epoch / 1000,
+               _node_runs(store, ctx.id))
+
+
+def list_runs(store, pipeline: str | None = None) -> list[Run]:
+    """Every run in the store (of ``pipeline`` only, if given), oldest first."""
+    contexts = store.get_contexts_by_type(RUN)
+    runs = [_run(store, c) for c in contexts
+            if pipeline is None or c.custom_properties["pipeline"].string_value == pipeline]
+    return sorted(runs, key=lambda r: (r.created, r.context_id))
+
+
+def get_run(store, run_id: str | None = None, pipeline: str | None = None) -> Run:
+    """The run ``run_id`` (a unique prefix is enough), or the latest one (of ``pipeline``)."""
+    runs = list_runs(store, pipeline)
+    of = f" of pipeline {pipeline}" if pipeline else ""
+    if not runs:
+        raise NotFoundError(f"no runs{of} are recorded in this metadata store.",
+                            fix="run the pipeline first: tfpipe run pipeline.py")
+    if run_id is None:
+        return runs[-1]
+    matches = [r for r in runs if r.run_id == run_id] or \
+        [r for r in runs if r.run_id.startswith(run_id)]
+    if len(matches) == 1:
+        return matches[0]
+    recent = ", ".join(r.run_id for r in runs[-3:])
+    if matches:
+        raise NotFoundError(f"run id {run_id!r} matches {len(matches)} runs{of}.",
+                            fix="give more of the run id; `tfpipe runs` lists them")
+    raise NotFoundError(f"no run {run_id!r}{of} in this metadata store.",
+                        fix=f"`tfpipe runs` lists the runs; the latest are {recent}")
+
+
+def run_outputs(store, run: Run) -> dict[str, dict[str, int]]:
+    """The output artifact ids of each node in ``run``: {node_id: {output: artifact_id}}."""
+    from ml_metadata.proto import metadata_store_pb2 as pb
+
+    by_execution = {n.execution_id: n.node_id for n in run.nodes}
+    outputs: dict[str, dict[str, int]] = {n.node_id: {} for n in run.nodes}
+    for event in store.get_events_by_execution_ids(list(by_execution)):
+        if event.type == pb.Event.OUTPUT:
+            outputs[by_execution[event.execution_id]][event.path.steps[0].key] = \
+                event.artifact_id
+    return outputs
+
+
+def run_edges(store, run: Run) -> set[tuple[str, str]]:
+    """(upstream, downstream) node pairs of ``run``: a node read an artifact that another
+    node of the run output."""
+    from ml_metadata.proto import metadata_store_pb2 as pb
+
+    producers: dict[int, set[str]] = {}
+    for node, outs in run_outputs(store, run).items():
+        for artifact_id in outs.values():  # a resolver re-outputs an existing artifact
+            producers.setdefault(artifact_id, set()).add(node)
+    by_execution = {n.execution_id: n.node_id for n in run.nodes}
+    edges = set()
+    for event in store.get_events_by_execution_ids(list(by_execution)):
+        if event.type == pb.Event.INPUT:
+            down = by_execution[event.execution_id]
+            edges.update((up, down) for up in producers.get(event.artifact_id, ()) if up != down)
+    return edges

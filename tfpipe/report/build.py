@@ -1,0 +1,121 @@
+"""Assemble the report of one run from MLMD: the graph, then one section per kind of
+output, each saying plainly when the run produced none (a partial run, a failure)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..metadata import artifacts as artifact_io
+from ..metadata.runs import Run, run_edges, run_outputs
+from ..runners.progress import format_duration
+from ..views.table import format_time
+from . import data, graph, model
+from .page import Section, badge, document, esc, note, table
+
+
+@dataclass(frozen=True)
+class Output:
+    node_id: str
+    name: str
+    artifact: object  # a tfpipe Artifact
+
+
+def collect_outputs(store, run: Run) -> dict[str, list[Output]]:
+    """The run's output artifacts by type name, in node order."""
+    by_node = run_outputs(store, run)
+    ids = sorted({a for outs in by_node.values() for a in outs.values()})
+    artifacts = {a.id: a for a in artifact_io.get(store, ids)}
+    found: dict[str, list[Output]] = {}
+    for node in run.nodes:
+        for name, artifact_id in sorted(by_node.get(node.node_id, {}).items()):
+            if artifact_id in artifacts:
+                a = artifacts[artifact_id]
+                found.setdefault(a.TYPE_NAME, []).append(Output(node.node_id, name, a))
+    return found
+
+
+def _graph_section(store, run: Run, ir) -> Section:
+    nodes = [graph.GraphNode(n.node_id, n.component, n.state, n.duration) for n in run.nodes]
+    if ir is not None:
+        ran = {n.node_id for n in run.nodes}
+        nodes += [graph.GraphNode(n.id, n.component, "NOT RUN") for n in ir.nodes
+                  if n.id not in ran]
+        edges = {(u, n.id) for n in ir.nodes for u in n.upstream}
+    else:
+        edges = run_edges(store, run)
+    rows = []
+    for n in run.nodes:
+        detail = (n.error.splitlines()[0] if n.error else
+                  "reused an earlier execution's outputs" if n.state == "CACHED" else "")
+        rows.append((esc(n.node_id), esc(n.component), badge(n.state),
+                     format_duration(n.duration), str(n.execution_id),
+                     f'<span class="error">{esc(detail)}</span>' if n.error else esc(detail)))
+    not_run = [n.id for n in nodes if n.state == "NOT RUN"]
+    body = (f'<div class="graph">{graph.svg(nodes, edges)}</div>' +
+            table(("node", "component", "state", "duration", "execution", "notes"), rows,
+                  numeric=(3, 4), raw=True) +
+            (note("Not run in this run (a partial run, or skipped after a failure): " +
+                  ", ".join(not_run)) if not_run else ""))
+    return Section("graph", "Pipeline", body)
+
+
+def _per_node(outputs: list[Output], render, missing: str) -> str:
+    if not outputs:
+        return note(missing)
+    many = len(outputs) > 1
+    return "".join((f"<h3>{esc(o.node_id)}</h3>" if many else "") +
+                   f'<p class="note">from {esc(o.node_id)}: <code>{esc(o.artifact.uri)}</code>'
+                   f"</p>" + render(o) for o in outputs)
+
+
+def _evaluation(o: Output, outputs: dict[str, list[Output]]) -> str:
+    blessing = next((b.artifact.custom_properties for b in outputs.get("ModelBlessing", [])
+                     if b.node_id == o.node_id), None)
+    return model.evaluation_html(o.artifact.uri, blessing)
+
+
+def sections(store, run: Run, ir=None) -> list[Section]:
+    outputs = collect_outputs(store, run)
+
+    def of(type_name):
+        return outputs.get(type_name, [])
+
+    evaluations = of("ModelEvaluation")
+    blessings_alone = [b for b in of("ModelBlessing")
+                       if b.node_id not in {e.node_id for e in evaluations}]
+    return [
+        _graph_section(store, run, ir),
+        Section("statistics", "Statistics", _per_node(
+            of("ExampleStatistics"),
+            lambda o: data.statistics_html(o.artifact.uri, o.artifact.properties),
+            "This run computed no statistics (no StatisticsGen ran).")),
+        Section("schema", "Schema", _per_node(
+            of("Schema"), lambda o: data.schema_html(o.artifact.uri),
+            "This run produced no schema.")),
+        Section("anomalies", "Anomalies", _per_node(
+            of("ExampleAnomalies"),
+            lambda o: data.anomalies_html(o.artifact.uri, o.artifact.properties),
+            "This run validated no data (no ExampleValidator ran).")),
+        Section("evaluation", "Model evaluation", _per_node(
+            evaluations, lambda o: _evaluation(o, outputs),
+            "This run evaluated no model (no Evaluator ran).") + "".join(
+                model.blessing_html(b.artifact.custom_properties) for b in blessings_alone)),
+        Section("pushed-model", "Pushed model", _per_node(
+            of("PushedModel"),
+            lambda o: model.pushed_html(o.artifact.custom_properties, o.artifact.uri),
+            "This run pushed no model (no Pusher ran).")),
+    ]
+
+
+def build_report(store, run: Run, *, ir=None, store_label: str = "") -> str:
+    """The report of ``run`` as one self-contained HTML page. With the pipeline's ``ir``
+    the graph also shows the nodes the run did not run."""
+    counts = ", ".join(f"{run.count(s)} {w}" for s, w in
+                       (("COMPLETE", "ran"), ("CACHED", "cached"), ("FAILED", "failed"))
+                       if run.count(s))
+    meta = [("run", f"<code>{esc(run.run_id)}</code>"), ("state", badge(run.state)),
+            ("started", esc(format_time(run.started))), ("duration", esc(format_duration(
+                run.duration))), ("nodes", esc(counts or "none"))]
+    if store_label:
+        meta.append(("metadata", f"<code>{esc(store_label)}</code>"))
+    return document(f"Pipeline {run.pipeline}: run report", meta, sections(store, run, ir))
+

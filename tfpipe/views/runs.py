@@ -1,0 +1,25 @@
+"""``tfpipe runs``: the runs of a store as an aligned table, or as JSON."""
+from __future__ import annotations
+
+import json
+
+from ..metadata.runs import Run
+from .table import format_duration, format_time, state, table
+
+HEADERS = ("PIPELINE", "RUN ID", "STARTED", "DURATION", "STATE", "RAN", "CACHED", "FAILED")
+
+
+def runs_table(runs: list[Run]) -> list[str]:
+    rows = [(r.pipeline, r.run_id, format_time(r.started), format_duration(r.duration),
+             r.state, r.count("COMPLETE"), r.count("CACHED"), r.count("FAILED"))
+            for r in runs]
+    return table(HEADERS, rows, right=(3, 5, 6, 7), styles={4: state})
+
+
+def runs_json(runs: list[Run]) -> str:
+    return json.dumps([{
+        "pipeline": r.pipeline, "run_id": r.run_id, "started": r.started,
+        "duration_seconds": round(r.duration, 3), "state": r.state,
+        "nodes": {n.node_id: {"state": n.state, "execution_id": n.execution_id,
+                              "duration_seconds": round(n.duration, 3)} for n in r.nodes},
+    } for r in runs], indent=2)
