@@ -11,6 +11,7 @@ from tfpipe.components import Evaluator
 from .evaluation_helpers import PenguinExamples, PenguinModel
 
 ACCURACY = "sparse_categorical_accuracy"
+QUIET = True
 SLICES = [{}, {"feature_keys": ["species"]}]
 
 
@@ -35,8 +36,8 @@ def run(tmp_path_factory):
     """One pipeline, four evaluations of a trained and an untrained model."""
     root = tmp_path_factory.mktemp("evaluator")
     examples = PenguinExamples()
-    trained = PenguinModel(epochs=40).with_id("trained")
-    untrained = PenguinModel(epochs=0).with_id("untrained")
+    trained = PenguinModel(steps=100).with_id("trained")
+    untrained = PenguinModel(steps=0).with_id("untrained")
     ex = examples.outputs["examples"]
     nodes = [
         # a value threshold and a change threshold, but no baseline: the first model
@@ -53,7 +54,7 @@ def run(tmp_path_factory):
     ]
     pipeline = tfpipe.Pipeline(name="evaluator-test", pipeline_root=str(root),
                                components=[examples, trained, untrained, *nodes])
-    return tfpipe.run_pipeline(pipeline, quiet=True)
+    return tfpipe.run_pipeline(pipeline, quiet=QUIET)
 
 
 def outputs(run, node_id: str):
@@ -117,7 +118,7 @@ def test_change_thresholds_compare_the_candidate_with_the_baseline(run):
 
 def test_a_bad_eval_config_names_the_node_and_the_fix(tmp_path):
     examples = PenguinExamples()
-    model = PenguinModel(epochs=0)
+    model = PenguinModel(steps=0)
     bad = {"metrics_specs": [{"metrics": [{"class_name": "SparseCategoricalAccuracy",
                                            "threshold": {"value_threshold": {
                                                "lower_bound": {"value": 0.8}}}}]}]}

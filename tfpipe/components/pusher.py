@@ -5,13 +5,16 @@ version already there, so versions always increase). The copy is atomic: it goes
 a hidden temporary folder inside the destination, then ``os.rename`` moves it into
 place, so TensorFlow Serving (or any reader) never sees a half-copied version.
 
-A model that is not blessed is not pushed and nothing in the destination changes.
+A model that is not blessed is not pushed and nothing in the destination changes;
+nor is a blessed model identical to the newest version already there (the same model
+blessed again, e.g. against itself as the baseline): versions are distinct models.
 ``pushed_model`` records custom properties ``pushed`` (1/0), ``pushed_destination``
 (the version folder, as in TFX) and ``pushed_version``, and holds ``push.json``
 describing what happened.
 """
 from __future__ import annotations
 
+import filecmp
 import json
 import os
 import shutil
@@ -56,6 +59,30 @@ def push_atomically(source: str, destination: str) -> int:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def same_tree(left: str, right: str) -> bool:
+    """True if two folders hold the same files with the same bytes."""
+    cmp = filecmp.dircmp(left, right)
+    if cmp.left_only or cmp.right_only or cmp.funny_files:
+        return False
+    _, mismatch, errors = filecmp.cmpfiles(left, right, cmp.common_files, shallow=False)
+    return not mismatch and not errors and all(
+        same_tree(os.path.join(left, d), os.path.join(right, d)) for d in cmp.common_dirs)
+
+
+def push_unless_newest(source: str, destination: str) -> dict:
+    """Push ``source`` as a new version unless the newest version holds the same files
+    (the same model blessed again, e.g. against itself as the baseline)."""
+    versions = existing_versions(destination)
+    if versions:
+        newest = os.path.join(destination, str(versions[-1]))
+        if same_tree(source, newest):
+            return {"pushed": False, "version": versions[-1], "path": newest,
+                    "reason": f"this model is already the newest version ({newest}); "
+                              "nothing pushed"}
+    version = push_atomically(source, destination)
+    return {"pushed": True, "version": version, "path": os.path.join(destination, str(version))}
+
+
 def _check_destination(destination: str, node: str) -> str:
     if not isinstance(destination, str) or not destination:
         raise ExecutionError("push_destination must be a folder path, got "
@@ -82,12 +109,13 @@ def Pusher(model: Input[Model], model_blessing: Input[ModelBlessing],
     if not model_blessing.blessed:
         reason = model_blessing.custom_properties.get("reason", "")
         record.update(pushed=False, reason=f"model not blessed; nothing pushed. {reason}".strip())
-        pushed_model.custom_properties.update(pushed=0)
     else:
-        version = push_atomically(serving_model_path(model, node), destination)
-        path = os.path.join(destination, str(version))
-        record.update(pushed=True, version=version, path=path)
-        pushed_model.custom_properties.update(pushed=1, pushed_destination=path,
-                                              pushed_version=version)
+        record.update(push_unless_newest(serving_model_path(model, node), destination))
+    pushed_model.custom_properties["pushed"] = int(record["pushed"])
+    if "version" in record:
+        pushed_model.custom_properties.update(pushed_destination=record["path"],
+                                              pushed_version=record["version"])
+    if "reason" in record:
+        pushed_model.custom_properties["reason"] = record["reason"]
     with open(os.path.join(pushed_model.uri, RECORD_FILE), "w") as f:
         json.dump(record, f, indent=2, sort_keys=True)
