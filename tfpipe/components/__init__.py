@@ -4,11 +4,15 @@ Importing this package imports no TensorFlow, Beam, TFDV or TFT; executors do th
 when they run.
 """
 from .example_gen import CsvExampleGen, ImportExampleGen
+from .evaluator import Evaluator
 from .example_validator import ExampleValidator
+from .pusher import Pusher
+from .resolver import LatestBlessedModelResolver
 from .schema_gen import ImportSchemaGen, SchemaGen
 from .statistics_gen import StatisticsGen
 from .trainer import Trainer
 from .transform import Transform
 
-__all__ = ["CsvExampleGen", "ExampleValidator", "ImportExampleGen", "ImportSchemaGen",
-           "SchemaGen", "StatisticsGen", "Trainer", "Transform"]
+__all__ = ["CsvExampleGen", "Evaluator", "ExampleValidator", "ImportExampleGen", "ImportSchemaGen",
+           "LatestBlessedModelResolver", "Pusher", "SchemaGen", "StatisticsGen", "Trainer",
+           "Transform"]
