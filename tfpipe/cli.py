@@ -61,7 +61,8 @@ class _Group(click.Group):
             click.echo(click.style("Interrupted.", fg="red") + " Executions that were running "
                        "are left RUNNING and their outputs PENDING; the next run redoes them.",
                        err=True)
-            ctx.exit(130)
+            sys.stdout.flush()
+            os._exit(130)  # node threads may still be inside a library; don't wait for them
 
 
 @click.group(cls=_Group, epilog=EXIT_CODES_HELP,
@@ -172,6 +173,129 @@ def compile_(pipeline_file: str, output: str | None, as_ir: bool, image: str | N
     else:
         click.echo(text, nl=False)
 
+
+
+def _store_options(command):
+    """Where look-only commands find the ML Metadata store; see tfpipe/metadata/locate.py."""
+    command = click.option("--metadata", metavar="PATH_OR_URL",
+                           help="Read this ML Metadata store: a SQLite file, sqlite:///path "
+                                "or mysql://user:password@host:port/database.")(command)
+    command = click.option("--pipeline-root", metavar="DIR",
+                           help="Read DIR/metadata.sqlite, the store of a run with this "
+                                "pipeline root.")(command)
+    return _verbose_option(_param_option(command))
+
+
+def _open_store(pipeline_file, metadata, pipeline_root, params, near=None):
+    """(store, Located): from the options, the pipeline file, or the current folder."""
+    from .metadata.locate import locate
+    from .metadata.store import connect
+
+    found = locate(metadata=metadata, pipeline_root=pipeline_root, pipeline_file=pipeline_file,
+                   params=_parse_params(params), near=near)
+    return connect(found.target, readonly=True), found
+
+
+@main.command(name="init")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--template", default="penguin", show_default=True,
+              type=click.Choice(["penguin", "taxi"]), help="The example to start from.")
+@_verbose_option
+def init(directory: str, template: str, verbose: bool) -> None:
+    """Create a ready-to-run project in DIRECTORY (new or empty): pipeline.py, its module
+    file, the data, tests/test_pipeline.py, a .gitignore and a README."""
+    from .project import create_project
+
+    written = create_project(directory, template)
+    click.echo(click.style("✔ ", fg="green") + f"created the {template} project in "
+               f"{directory} ({len(written)} files). Next:")
+    for step in (f"cd {directory}", "tfpipe run pipeline.py", "tfpipe report",
+                 "tfpipe compile pipeline.py -o pipeline.yaml"):
+        click.echo(f"  {step}")
+
+
+@main.command(name="runs")
+@click.argument("pipeline_file", required=False, type=click.Path(dir_okay=False))
+@_store_options
+@click.option("-n", "--limit", default=20, show_default=True, help="Show the latest N runs "
+              "(0: all).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def runs_(pipeline_file, metadata, pipeline_root, params, verbose, limit, as_json) -> None:
+    """List the runs recorded in ML Metadata, oldest first: pipeline, run id, start,
+    duration, state and how many nodes ran, came from the cache or failed. The store is
+    PIPELINE_FILE's (only its runs are listed), or --pipeline-root/--metadata, or the
+    current folder's (pipeline.py or tfpipe_output/)."""
+    from .metadata.runs import list_runs
+    from .views.runs import runs_json, runs_table
+
+    store, found = _open_store(pipeline_file, metadata, pipeline_root, params)
+    runs = list_runs(store, found.pipeline_name)[-limit if limit > 0 else 0:]
+    if as_json:
+        click.echo(runs_json(runs))
+        return
+    for line in runs_table(runs) if runs else ["No runs recorded yet."]:
+        click.echo(line)
+
+
+@main.command(name="report")
+@click.argument("targets", nargs=-1, metavar="[PIPELINE_FILE] [RUN_ID]")
+@_store_options
+@click.option("-o", "--output", default="report.html", show_default=True,
+              type=click.Path(dir_okay=False), help="The HTML file to write ('-': stdout).")
+def report(targets, metadata, pipeline_root, params, verbose, output) -> None:
+    """Write a self-contained HTML report of a run (the latest by default; RUN_ID or a
+    unique prefix of it picks another): the pipeline graph with each node's state and
+    duration, statistics per split, schema, anomalies, evaluation metrics and blessing,
+    and where the model was pushed. The store is found as for `tfpipe runs`."""
+    if not verbose:
+        _quiet_libraries()
+    from .metadata.locate import split_targets
+    from .metadata.runs import get_run
+    from .metadata.store import describe
+    from .report import build_report
+
+    pipeline_file, run_id = split_targets(targets)
+    store, found = _open_store(pipeline_file, metadata, pipeline_root, params)
+    run = get_run(store, run_id, found.pipeline_name)
+    ir = None
+    if found.pipeline is not None and found.pipeline.name == run.pipeline:
+        from .compiler import compile_pipeline
+
+        ir = compile_pipeline(found.pipeline)
+    html = build_report(store, run, ir=ir, store_label=describe(found.target))
+    if output == "-":
+        click.echo(html, nl=False)
+        return
+    with open(output, "w", encoding="utf-8") as f:
+        f.write(html)
+    click.echo(click.style("✔ ", fg="green") + f"report of run {run.run_id} of pipeline "
+               f"{run.pipeline} ({run.state}) written to {output}")
+    click.echo(f"  open file://{os.path.abspath(output)}")
+
+
+@main.command(name="lineage")
+@click.argument("artifact", metavar="ARTIFACT")
+@click.argument("pipeline_file", required=False, type=click.Path(dir_okay=False))
+@_store_options
+@click.option("--direction", type=click.Choice(["both", "up", "down"]), default="both",
+              show_default=True, help="up: where it came from; down: what used it.")
+def lineage(artifact, pipeline_file, metadata, pipeline_root, params, verbose,
+            direction) -> None:
+    """Trace ARTIFACT (an artifact id, its URI or a path inside it, or a pushed model's
+    folder <push_destination>/<version>) back to the executions, parameters, code and
+    data files that produced it, and forward to what used it. The store is found as for
+    `tfpipe runs`, or as the metadata.sqlite nearest a path given as ARTIFACT."""
+    from .metadata.lineage import find_artifact, trace
+    from .metadata.store import describe
+    from .views.lineage import render
+
+    near = None if artifact.isdigit() else artifact
+    store, located = _open_store(pipeline_file, metadata, pipeline_root, params, near=near)
+    where = f"the metadata store {describe(located.target)}"
+    found = trace(store, find_artifact(store, artifact, where), upstream=direction != "down",
+                  downstream=direction != "up")
+    for line in render(found, upstream=direction != "down", downstream=direction != "up"):
+        click.echo(line)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -85,7 +85,7 @@ def _artifact_infos(store, ids) -> dict[int, ArtifactInfo]:
                                 **values.to_dict(p.custom_properties)}) for p in protos}
 
 
-def find_artifact(store, ref: str) -> int:
+def find_artifact(store, ref: str, where: str = "this metadata store") -> int:
     """The artifact id for ``ref``: an id, an artifact's URI or a path inside it, or a
     pushed model's folder (``<push_destination>/<version>``, or the destination itself
     for its newest version)."""
@@ -93,7 +93,7 @@ def find_artifact(store, ref: str) -> int:
     if ref.isdigit():
         if store.get_artifacts_by_id([int(ref)]):
             return int(ref)
-        raise NotFoundError(f"no artifact with id {ref} in this metadata store.",
+        raise NotFoundError(f"no artifact with id {ref} in {where}.",
                             fix="give an id, URI or pushed model path that `tfpipe report` "
                             "or `tfpipe lineage` showed")
     path = os.path.abspath(ref).rstrip(os.sep)
@@ -114,7 +114,7 @@ def find_artifact(store, ref: str) -> int:
     if versions:  # the push destination: its newest version
         return max(versions, key=lambda vi: (int(vi[0]) if vi[0].isdigit() else -1, vi[1]))[1]
     raise NotFoundError(f"{ref} is not an artifact, a path inside one, or a pushed model "
-                        "recorded in this metadata store.",
+                        f"recorded in {where}.",
                         fix="check the path, or point at the right store with "
                         "--pipeline-root or --metadata")
 

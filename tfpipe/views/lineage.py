@@ -38,7 +38,8 @@ def artifact_facts(a: ArtifactInfo) -> list[str]:
 
 
 def _execution_line(e: ExecutionInfo) -> str:
-    return (click.style(f"{e.node_id}", bold=True) + f" ({e.component}, execution #{e.id}, "
+    component = f"{e.component}, " if e.component != e.node_id else ""
+    return (click.style(f"{e.node_id}", bold=True) + f" ({component}execution #{e.id}, "
             f"run {e.run_id or '?'}, {format_time(e.started)}, ") + state(e.state) + ")"
 
 
@@ -62,25 +63,32 @@ def _upstream(lineage: Lineage, artifact_id: int, depth: int, shown: set[int],
     if artifact_id in shown:
         out.append(pad + INDENT + click.style("(its origin is shown above)", dim=True))
         return
-    shown.add(artifact_id)
     for fact in artifact_facts(a):
         out.append(pad + INDENT + fact)
+    _origin(lineage, artifact_id, depth + 1, shown, out)
+
+
+def _origin(lineage: Lineage, artifact_id: int, depth: int, shown: set[int],
+            out: list[str]) -> None:
+    """The execution that produced the artifact, and recursively its inputs."""
+    shown.add(artifact_id)
+    pad = INDENT * depth
     execution = lineage.executions.get(lineage.producer.get(artifact_id, -1))
     if execution is None:
-        out.append(pad + INDENT + click.style("(no recorded producer)", dim=True))
+        out.append(pad + click.style("(no recorded producer)", dim=True))
         return
-    out.append(pad + INDENT + "made by " + _execution_line(execution))
+    out.append(pad + "made by " + _execution_line(execution))
     for line in _parameters(execution) + [_source_text(s) for s in execution.sources]:
-        out.append(pad + INDENT * 2 + line)
+        out.append(pad + INDENT + line)
     if execution.error:
-        out.append(pad + INDENT * 2 + click.style(execution.error.splitlines()[0], fg="red"))
+        out.append(pad + INDENT + click.style(execution.error.splitlines()[0], fg="red"))
     for name, parent in sorted(lineage.inputs.get(execution.id, [])):
-        _upstream(lineage, parent, depth + 2, shown, out, f"{name} ← ")
+        _upstream(lineage, parent, depth + 1, shown, out, f"{name} ← ")
 
 
 def upstream_tree(lineage: Lineage) -> list[str]:
     out: list[str] = []
-    _upstream(lineage, lineage.root, 0, set(), out)
+    _origin(lineage, lineage.root, 0, set(), out)
     return out
 
 
@@ -109,11 +117,15 @@ def downstream_tree(lineage: Lineage) -> list[str]:
 
     def walk(artifact_id: int, depth: int, seen: set[int]) -> None:
         for name, e_id in sorted(lineage.consumers.get(artifact_id, [])):
-            if e_id in seen or e_id not in lineage.executions:
+            if e_id not in lineage.executions:
                 continue
-            seen.add(e_id)
             out.append(INDENT * depth + f"as {name} → " +
                        _execution_line(lineage.executions[e_id]))
+            if e_id in seen:
+                out.append(INDENT * (depth + 1) + click.style("(its outputs are shown above)",
+                                                              dim=True))
+                continue
+            seen.add(e_id)
             for out_name, child in sorted(lineage.outputs.get(e_id, [])):
                 if child in lineage.artifacts:
                     out.append(INDENT * (depth + 1) + f"{out_name}: " +
@@ -125,7 +137,8 @@ def downstream_tree(lineage: Lineage) -> list[str]:
 
 
 def render(lineage: Lineage, *, upstream: bool = True, downstream: bool = True) -> list[str]:
-    out = []
+    root = lineage.artifacts[lineage.root]
+    out = [_artifact_line(root)] + [INDENT + fact for fact in artifact_facts(root)] + [""]
     if upstream:
         out += [click.style("Where it came from", bold=True, underline=True)]
         out += upstream_tree(lineage)
