@@ -26,8 +26,15 @@ def _event(kind: str, key: str, index: int = 0):
 
 
 def _input_pairs(store, inputs: dict[str, list[Artifact]]):
-    return [(artifact_io.to_proto(store, a, "LIVE"), _event("INPUT", name, i))
-            for name, arts in sorted(inputs.items()) for i, a in enumerate(arts)]
+    """MLMD keeps one INPUT event per artifact and execution: an artifact given to two
+    inputs (a model that is also its own baseline) is recorded under the first name."""
+    pairs, seen = [], set()
+    for name, arts in sorted(inputs.items()):
+        for i, a in enumerate(arts):
+            if a.id is None or a.id not in seen:
+                seen.add(a.id)
+                pairs.append((artifact_io.to_proto(store, a, "LIVE"), _event("INPUT", name, i)))
+    return pairs
 
 
 def _put(store, execution, pairs, contexts) -> None:
