@@ -100,10 +100,12 @@ _verbose_option = click.option("-v", "--verbose", is_flag=True,
 @click.option("--metadata", metavar="PATH_OR_URL",
               help="Record to this ML Metadata store instead of the pipeline's: a SQLite "
                    "file, sqlite:///path, or mysql://user:password@host:port/database.")
+@click.option("-j", "--parallel", "parallelism", type=click.IntRange(1, 64), default=2,
+              show_default=True, help="How many independent nodes may run at the same time.")
 @_verbose_option
 def run(pipeline_file: str, params: tuple[str, ...], explain_cache: bool, no_cache: bool,
         from_node: str | None, to_node: str | None, metadata: str | None,
-        verbose: bool) -> None:
+        parallelism: int, verbose: bool) -> None:
     """Run PIPELINE_FILE locally on Apache Beam (DirectRunner unless the pipeline's
     beam_pipeline_args say otherwise), recording to its ML Metadata store
     (<pipeline_root>/metadata.sqlite by default).
@@ -123,7 +125,8 @@ def run(pipeline_file: str, params: tuple[str, ...], explain_cache: bool, no_cac
             node.enable_cache = False
     if metadata:
         pipeline.metadata = metadata
-    run_pipeline(pipeline, explain_cache=explain_cache, from_node=from_node, to_node=to_node)
+    run_pipeline(pipeline, explain_cache=explain_cache, from_node=from_node, to_node=to_node,
+                 parallelism=parallelism)
 
 
 @main.command(name="compile")

@@ -87,3 +87,29 @@ def retrying(call, *args, attempts: int = 40, **kwargs):
                 raise
             time.sleep(min(0.05 * 2 ** attempt, 1.0))
     raise AssertionError("unreachable")
+
+
+class _Serialised:
+    """An MLMD store whose calls are made one at a time (nodes run on several threads;
+    the store's client is not meant to be shared between threads concurrently)."""
+
+    def __init__(self, store):
+        import threading
+
+        self._store = store
+        self._lock = threading.RLock()
+
+    def __getattr__(self, name):
+        attr = getattr(self._store, name)
+        if not callable(attr):
+            return attr
+
+        def locked(*args, **kwargs):
+            with self._lock:
+                return attr(*args, **kwargs)
+        return locked
+
+
+def serialised(store):
+    """``store`` made safe to share between the threads of one run."""
+    return store if isinstance(store, _Serialised) else _Serialised(store)

@@ -12,11 +12,11 @@ from .progress import format_duration
 
 def run_pipeline(pipeline: Pipeline | PipelineIR, *, explain_cache: bool = False,
                  quiet: bool = False, from_node: str | None = None,
-                 to_node: str | None = None):
+                 to_node: str | None = None, parallelism: int = 2):
     """Run ``pipeline`` locally (or the slice ``from_node``..``to_node``); prints
     progress and a summary, raises the first node's TfpipeError if any node failed.
     Returns the RunResult."""
-    from . import beam  # imports Apache Beam; kept out of `tfpipe --help` and compile
+    from . import scheduler
 
     ir = pipeline if isinstance(pipeline, PipelineIR) else compile_pipeline(pipeline)
     say = (lambda *_: None) if quiet else click.echo
@@ -24,8 +24,8 @@ def run_pipeline(pipeline: Pipeline | PipelineIR, *, explain_cache: bool = False
         if from_node or to_node else ""
     say(click.style(f"Running pipeline {ir.name}", bold=True) + f" ({len(ir.nodes)} nodes{part})")
     with pipeline_lock(ir.pipeline_root, ir.name, quiet=quiet):
-        result = beam.run(ir, explain_cache=explain_cache, quiet=quiet, from_node=from_node,
-                          to_node=to_node)
+        result = scheduler.run(ir, explain_cache=explain_cache, quiet=quiet, from_node=from_node,
+                          to_node=to_node, parallelism=parallelism)
     counts = {s: sum(r.status == s for r in result.results.values())
               for s in ("ran", "cached", "failed", "skipped")}
     tally = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
@@ -35,9 +35,9 @@ def run_pipeline(pipeline: Pipeline | PipelineIR, *, explain_cache: bool = False
     else:
         say(click.style("✘ ", fg="red") + f"pipeline {ir.name} failed after "
             f"{format_duration(result.duration)} ({tally})")
-    for line in beam.outputs_summary(result):
+    for line in scheduler.outputs_summary(result):
         say("  " + line)
-    error = beam.first_error(result)
+    error = scheduler.first_error(result)
     if error is not None:
         raise error
     return result

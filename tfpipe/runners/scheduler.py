@@ -1,26 +1,31 @@
-"""The local runner: the pipeline as one outer Beam pipeline, one step per node.
+"""The local DAG scheduler: each node launched as soon as its upstream nodes finished,
+independent nodes at the same time.
 
-As in TFX's BeamDagRunner, each node is a DoFn that launches the component and
-emits a signal; a node takes its upstream nodes' signals as side inputs, so Beam
-starts it only after they finished. Components that process data run their own
-Beam pipelines with the pipeline's ``beam_pipeline_args``.
+Like TFX's BeamDagRunner, every node is a step that launches its component after its
+upstream nodes, and the components that process data run their own Apache Beam
+pipelines with the pipeline's ``beam_pipeline_args`` (DirectRunner by default, or
+Flink, Spark, Dataflow). Unlike an outer Beam pipeline on the DirectRunner, which runs
+its steps one at a time, the steps here run on a small thread pool, so independent
+nodes (ExampleValidator and Transform, say) overlap.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
-import logging
+import graphlib
 import os
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 
 from ..compiler.ir import PipelineIR
 from ..errors import DefinitionError, TfpipeError
-from ..metadata.store import connect, describe
+from ..metadata.store import connect, describe, serialised
 from .launcher import NodeResult, launch
 from .partial import latest_outputs, select
 from .progress import Progress
+
+DEFAULT_PARALLELISM = 2
 
 
 @dataclass
@@ -39,85 +44,15 @@ class RunResult:
         return all(r.status in ("ran", "cached") for r in self.results.values())
 
 
-@dataclass
-class _RunState:
-    ir: PipelineIR
-    store: object
-    run_id: str
-    progress: Progress
-    selected: set[str]
-    results: dict[str, NodeResult] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-_ACTIVE: dict[str, _RunState] = {}  # DoFns find their run here (the outer pipeline is in-process)
-
-
-def _upstream_result(state: _RunState, node_id: str) -> NodeResult | None:
-    """This run's result for a node, or for a node outside a partial run, its latest
-    successful outputs from MLMD."""
-    if node_id not in state.selected and node_id not in state.results:
-        try:
-            outputs = latest_outputs(state.store, state.ir, node_id)
-            state.results[node_id] = NodeResult(node_id, "cached", outputs)
-        except TfpipeError as error:
-            state.results[node_id] = NodeResult(node_id, "failed", error=error)
-    return state.results.get(node_id)
-
-
-def _run_node(state_key: str, node_id: str) -> None:
-    state = _ACTIVE[state_key]
-    if node_id not in state.selected:
-        return
-    node = state.ir.node(node_id)
-    upstream = [_upstream_result(state, u) for u in node.upstream]
-    missing = [r for r in upstream if r and r.status == "failed" and r.node_id not in
-               state.selected]
-    if missing:  # a partial run whose inputs were never produced
-        result = NodeResult(node_id, "failed", error=missing[0].error)
-    elif any(r is None or r.status not in ("ran", "cached") for r in upstream):
-        result = NodeResult(node_id, "skipped")
-    else:
-        inputs = {name: [a for a in [state.results[i.producer].outputs.get(i.output)] if a]
-                  for name, i in node.inputs.items()}
-        state.progress.started(node_id, node.component)
-        result = launch(state.store, state.ir, node, state.run_id, inputs)
-    with state.lock:
-        state.results[node_id] = result
-    state.progress.finished(result)
-
-
 def new_run_id() -> str:
     now = datetime.datetime.now(datetime.timezone.utc)
     return now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
 
 
-def _outer_pipeline(ir: PipelineIR, state_key: str):
-    import apache_beam as beam
-    from apache_beam.options.pipeline_options import PipelineOptions
-
-    class NodeAsDoFn(beam.DoFn):
-        def __init__(self, node_id: str):
-            self.node_id = node_id
-
-        def process(self, element, *upstream_signals):
-            _run_node(state_key, self.node_id)
-            yield self.node_id
-
-    # The outer pipeline only orders the nodes; it runs in this process, whatever
-    # runner the components' own Beam pipelines use.
-    p = beam.Pipeline(options=PipelineOptions(["--runner=DirectRunner",
-                                               "--direct_num_workers=1"]))
-    root = p | "Start" >> beam.Create([None])
-    signals = {}
-    for node in ir.nodes:
-        sides = [beam.pvalue.AsIter(signals[u]) for u in node.upstream]
-        signals[node.id] = root | f"Run[{node.id}]" >> beam.ParDo(NodeAsDoFn(node.id), *sides)
-    return p
-
-
 def check_beam_args(args: tuple[str, ...]) -> None:
     """Unknown Beam arguments are an error before anything runs, not a warning Beam drops."""
+    if not args:
+        return
     from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
 
     parser = _BeamArgumentParser(allow_abbrev=False)
@@ -134,27 +69,85 @@ def check_beam_args(args: tuple[str, ...]) -> None:
                               "--direct_num_workers=2 --direct_running_mode=multi_processing")
 
 
+class _Run:
+    """One run in progress: which nodes to run, and what each produced."""
+
+    def __init__(self, ir: PipelineIR, store, progress: Progress, selected: set[str]):
+        self.ir = ir
+        self.store = store
+        self.run_id = new_run_id()
+        self.progress = progress
+        self.selected = selected
+        self.results: dict[str, NodeResult] = {}
+
+    def upstream_result(self, node_id: str) -> NodeResult:
+        """This run's result for a node; for a node outside a partial run, its latest
+        successful outputs from MLMD."""
+        if node_id not in self.results:
+            try:
+                outputs = latest_outputs(self.store, self.ir, node_id)
+                self.results[node_id] = NodeResult(node_id, "cached", outputs)
+            except TfpipeError as error:
+                self.results[node_id] = NodeResult(node_id, "failed", error=error)
+        return self.results[node_id]
+
+    def prepare(self, node_id: str) -> NodeResult | dict:
+        """The node's inputs, or the result that stops it (an upstream node failed)."""
+        node = self.ir.node(node_id)
+        upstream = [self.upstream_result(u) for u in node.upstream]
+        missing = [r for r in upstream if r.status == "failed" and r.node_id not in self.selected]
+        if missing:  # a partial run whose inputs were never produced
+            return NodeResult(node_id, "failed", error=missing[0].error)
+        if any(r.status not in ("ran", "cached") for r in upstream):
+            return NodeResult(node_id, "skipped")
+        return {name: [a for a in [self.results[i.producer].outputs.get(i.output)] if a]
+                for name, i in node.inputs.items()}
+
+    def launch(self, node_id: str, inputs: dict) -> NodeResult:
+        node = self.ir.node(node_id)
+        self.progress.started(node_id, node.component)
+        return launch(self.store, self.ir, node, self.run_id, inputs)
+
+
 def run(ir: PipelineIR, *, explain_cache: bool = False, quiet: bool = False,
-        from_node: str | None = None, to_node: str | None = None) -> RunResult:
+        from_node: str | None = None, to_node: str | None = None,
+        parallelism: int = DEFAULT_PARALLELISM) -> RunResult:
     """Run the nodes of ``ir`` (all, or the slice from ``from_node`` to ``to_node``)
     locally, recording to its MLMD store."""
-    logging.getLogger("apache_beam").setLevel(logging.ERROR)
     started = time.monotonic()
     check_beam_args(ir.beam_pipeline_args)
     selected = select(ir, from_node, to_node)
-    store = connect(ir.metadata)
-    run_id = new_run_id()
-    progress = Progress(len(selected), explain=explain_cache, quiet=quiet)
-    state = _RunState(ir, store, run_id, progress, selected)
-    state_key = uuid.uuid4().hex
-    _ACTIVE[state_key] = state
-    try:
-        _outer_pipeline(ir, state_key).run().wait_until_finish()
-    finally:
-        del _ACTIVE[state_key]
-    ordered = {n.id: state.results[n.id] for n in ir.nodes
-               if n.id in selected and n.id in state.results}
-    return RunResult(run_id, ir, ordered, time.monotonic() - started)
+    run_ = _Run(ir, serialised(connect(ir.metadata)),
+                Progress(len(selected), explain=explain_cache, quiet=quiet), selected)
+    sorter = graphlib.TopologicalSorter(
+        {n.id: [u for u in n.upstream if u in selected] for n in ir.nodes if n.id in selected})
+    sorter.prepare()
+    order = {n.id: i for i, n in enumerate(ir.nodes)}
+    with concurrent.futures.ThreadPoolExecutor(max(1, parallelism),
+                                               thread_name_prefix="tfpipe-node") as pool:
+        running: dict[concurrent.futures.Future, str] = {}
+        while sorter.is_active():
+            for node_id in sorted(sorter.get_ready(), key=order.get):
+                prepared = run_.prepare(node_id)
+                if isinstance(prepared, NodeResult):
+                    _finish(run_, sorter, prepared)
+                else:
+                    running[pool.submit(run_.launch, node_id, prepared)] = node_id
+            if not running:
+                continue
+            done, _ = concurrent.futures.wait(running,
+                                              return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in done:
+                running.pop(future)
+                _finish(run_, sorter, future.result())
+    ordered = {n.id: run_.results[n.id] for n in ir.nodes if n.id in selected}
+    return RunResult(run_.run_id, ir, ordered, time.monotonic() - started)
+
+
+def _finish(run_: _Run, sorter: graphlib.TopologicalSorter, result: NodeResult) -> None:
+    run_.results[result.node_id] = result
+    run_.progress.finished(result)
+    sorter.done(result.node_id)
 
 
 def first_error(result: RunResult) -> TfpipeError | None:
@@ -162,7 +155,6 @@ def first_error(result: RunResult) -> TfpipeError | None:
 
 
 def outputs_summary(result: RunResult) -> list[str]:
-    lines = [f"pipeline root   {os.path.abspath(result.ir.pipeline_root)}",
-             f"metadata store  {describe(result.ir.metadata)}",
-             f"run id          {result.run_id}"]
-    return lines
+    return [f"pipeline root   {os.path.abspath(result.ir.pipeline_root)}",
+            f"metadata store  {describe(result.ir.metadata)}",
+            f"run id          {result.run_id}"]
