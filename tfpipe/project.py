@@ -10,6 +10,7 @@ dot-files). Imports nothing heavy.
 """
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 
@@ -17,6 +18,7 @@ from .errors import DefinitionError
 
 TEMPLATES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates", "project")
 COMMON = "_common"  # files every template gets: the test, .gitignore
+README = "README.md"  # its {{placeholders}} are filled in for the project
 RENAMES = {"gitignore": ".gitignore"}
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "tfpipe_output")
 
@@ -64,7 +66,26 @@ def create_project(path: str, template: str = "penguin") -> list[str]:
                     full = os.path.join(folder, RENAMES[name])
                 os.chmod(full, 0o644)  # package data may be read-only
                 written.append(os.path.relpath(full, path))
+        _fill_readme(os.path.join(path, README), path, template)
     except OSError as exc:
         raise ProjectError(f"cannot write the project to {path}: {exc.strerror or exc}.",
                            fix="choose a folder you can write to") from exc
     return sorted(written)
+
+
+def _fill_readme(readme: str, path: str, template: str) -> None:
+    """The README's {{placeholders}}: the project's name, the template, what the pipeline
+    does (its docstring's first paragraph) and its module file."""
+    pipeline_file = os.path.join(path, "pipeline.py")
+    with open(pipeline_file, encoding="utf-8") as f:
+        doc = ast.get_docstring(ast.parse(f.read())) or ""
+    modules = sorted(n for n in os.listdir(path) if n.endswith("_utils.py"))
+    values = {"project": os.path.basename(path), "template": template,
+              "about": doc.split("\n\n")[0].strip(),
+              "module_file": modules[0] if modules else "the module file"}
+    with open(readme, encoding="utf-8") as f:
+        text = f.read()
+    for key, value in values.items():
+        text = text.replace("{{" + key + "}}", value)
+    with open(readme, "w", encoding="utf-8") as f:
+        f.write(text)
