@@ -1,0 +1,76 @@
+"""Transform: the penguin preprocessing_fn run with TFT through the local runner."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import tfpipe
+from tfpipe.errors import InputDataError, UserCodeError
+
+from .penguin_pipeline import FEATURES, LABEL, data_nodes, read_split
+
+NAME = "transform-test"
+
+
+def run(root, nodes):
+    return tfpipe.run_pipeline(tfpipe.Pipeline(NAME, root, list(nodes)), quiet=True)
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    return tmp_path_factory.mktemp("transform")
+
+
+@pytest.fixture(scope="module")
+def outputs(root):
+    nodes = data_nodes()
+    result = run(root, nodes)
+    return (result.results["CsvExampleGen"].outputs["examples"],
+            result.results["Transform"].outputs)
+
+
+def test_tft_reads_the_transform_graph(outputs):
+    import tensorflow_transform as tft
+
+    _, out = outputs
+    graph = tft.TFTransformOutput(out["transform_graph"].uri)
+    assert set(graph.transformed_feature_spec()) == set(FEATURES) | {LABEL}
+    assert set(graph.raw_feature_spec()) == set(FEATURES) | {LABEL}  # for serving
+
+
+def test_every_split_is_transformed_with_statistics_of_the_train_split(outputs):
+    import numpy as np
+
+    raw, out = outputs
+    transformed = out["transformed_examples"]
+    assert transformed.split_names == raw.split_names == ["train", "eval"]
+    for split in raw.split_names:
+        assert os.listdir(transformed.split_uri(split))
+        before, after = read_split(raw.uri, split), read_split(transformed.uri, split)
+        assert len(after) == len(before) > 0
+        assert sorted(after[0].features.feature) == sorted(FEATURES + [LABEL])
+    train = read_split(transformed.uri, "train")
+    for name in FEATURES:  # z-scores: mean 0 and variance 1 over the train split
+        values = np.array([e.features.feature[name].float_list.value[0] for e in train])
+        assert abs(values.mean()) < 1e-3 and abs(values.std() - 1) < 1e-2, name
+    eval_means = [np.mean([e.features.feature[n].float_list.value[0]
+                           for e in read_split(transformed.uri, "eval")]) for n in FEATURES]
+    assert max(abs(m) for m in eval_means) > 1e-3  # eval was not analysed on its own
+
+
+def test_a_module_file_without_preprocessing_fn_says_what_to_define(root, outputs, tmp_path):
+    module = tmp_path / "my_module.py"
+    module.write_text("def preprocess_fn(inputs):\n    return inputs\n")
+    with pytest.raises(UserCodeError) as caught:
+        run(root, data_nodes(module_file=str(module)))
+    error = caught.value
+    assert error.node == "Transform"
+    assert f"preprocessing_fn is not defined in module_file {module}" in str(error)
+    assert "'preprocess_fn': a typo?" in str(error)
+    assert "define `def preprocessing_fn(inputs):`" in error.fix
+
+
+def test_analyze_splits_must_name_existing_splits(root, outputs):
+    with pytest.raises(InputDataError, match=r"analyze_splits \['test'\] must name splits"):
+        run(root, data_nodes(analyze_splits=["test"]))
