@@ -206,6 +206,7 @@ def trace(store, artifact_id: int, *, upstream: bool = True,
     """The lineage of one artifact: everything it came from and everything made from it."""
     pb = _pb()
     lineage = Lineage(artifact_id)
+    lineage.cached_uses.update(_producers(store, {artifact_id})[1])
     seen_artifacts, seen_executions = {artifact_id}, set()
     todo = {artifact_id}
     while upstream and todo:  # artifact -> producer -> its inputs -> ...
