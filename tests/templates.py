@@ -7,7 +7,7 @@ difference: in Python files, paths written from the repository root
 (``pipeline.py``), where a user of the project runs them. Template-only files
 (README.md) are the template's own.
 
-``TFPIPE_SYNC_TEMPLATES=1 pytest tests/test_init.py -k matches`` refreshes the
+``TFPIPE_SYNC_TEMPLATES=1 pytest tests/test_init.py -k templates_match`` refreshes the
 templates after the examples changed.
 """
 from __future__ import annotations

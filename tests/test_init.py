@@ -10,7 +10,7 @@ import yaml
 
 from . import templates
 from .conftest import run_cli
-from .user_project import check, full_penguin
+from .user_project import check, full_penguin, pushed_versions
 
 TEMPLATE_MODULES = {"penguin": "penguin_utils.py", "taxi": "taxi_utils.py"}
 
@@ -21,7 +21,7 @@ def test_templates_match_the_example_pipelines(name):
         templates.sync(name)
     assert templates.differences(name) == [], (
         f"tfpipe/templates/project/{name} drifted from pipelines/{name}; refresh it with "
-        f"{templates.SYNC_ENV}=1 pytest tests/test_init.py -k matches")
+        f"{templates.SYNC_ENV}=1 pytest tests/test_init.py -k templates_match")
 
 
 @pytest.mark.parametrize("template", templates.NAMES)
@@ -87,8 +87,7 @@ def test_a_new_user_creates_runs_reports_and_traces_a_project(tmp_path_factory):
     assert "Pushed model" in html and "BLESSED" in html
     runs = check(run_cli("runs", cwd=project))
     assert "penguin" in runs and "COMPLETE" in runs
-    pushed = sorted(project.rglob("saved_model.pb"))
-    served = [p.parent for p in pushed if "Pusher" not in str(p) and "Trainer" not in str(p)]
+    served = pushed_versions(project)
     assert served, f"no pushed model under {project}"
     lineage = check(run_cli("lineage", str(served[-1]), cwd=project))
     assert f"data input_base: {project / 'data'}" in lineage

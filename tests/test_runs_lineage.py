@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from .conftest import run_cli
-from .user_project import check, full_penguin, project
+from .user_project import check, full_penguin, project, pushed_versions
 
 
 @pytest.fixture(scope="module")
@@ -144,8 +144,7 @@ def test_look_only_commands_import_no_tensorflow_or_beam(runs_project, tmp_path)
 @pytest.mark.slow
 def test_lineage_maps_a_pushed_model_folder_to_its_model(tmp_path_factory):
     root = full_penguin(tmp_path_factory)
-    pushed = [p.parent for p in root.rglob("saved_model.pb")
-              if "Pusher" not in str(p) and "Trainer" not in str(p)]
+    pushed = pushed_versions(root)
     assert pushed, f"no pushed model under {root}"
     version = pushed[-1]
     output = check(run_cli("lineage", str(version), "--direction", "up"))

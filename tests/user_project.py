@@ -41,3 +41,10 @@ def full_penguin(tmp_path_factory) -> Path:
 def data_only_penguin(tmp_path_factory) -> Path:
     """A penguin project run up to ExampleValidator (no training): a few seconds."""
     return project(tmp_path_factory, "data-penguin", run_args=("--to-node", "ExampleValidator"))
+
+
+def pushed_versions(root: Path) -> list[Path]:
+    """The version folders of every model pushed under the project (TF Serving layout:
+    <serving_model>/<version>/saved_model.pb), oldest first."""
+    return sorted((p.parent for p in root.rglob("serving_model/*/saved_model.pb")),
+                  key=lambda p: int(p.name))
