@@ -10,20 +10,40 @@ Validate other data against the curated schema, stopping on anomalies:
 import os
 
 import tfpipe
-from tfpipe.components import (CsvExampleGen, ExampleValidator, ImportSchemaGen, SchemaGen,
-                               StatisticsGen, Trainer, Transform)
+from tfpipe.components import (CsvExampleGen, Evaluator, ExampleValidator, ImportSchemaGen,
+                               LatestBlessedModelResolver, Pusher, SchemaGen, StatisticsGen,
+                               Trainer, Transform)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODULE_FILE = os.path.join(HERE, "penguin_utils.py")
 
 
+def eval_config(min_accuracy: float) -> dict:
+    """TFMA EvalConfig: accuracy on the eval split must reach ``min_accuracy`` and not
+    fall below the latest blessed model's."""
+    return {
+        "model_specs": [{"signature_name": "serving_default", "label_key": "species"}],
+        "slicing_specs": [{}],
+        "metrics_specs": [{"metrics": [
+            {"class_name": "ExampleCount"},
+            {"class_name": "SparseCategoricalAccuracy",
+             "threshold": {"value_threshold": {"lower_bound": min_accuracy},
+                           "change_threshold": {"direction": "HIGHER_IS_BETTER",
+                                                "absolute": -1e-10}}},
+        ]}],
+    }
+
+
 def create_pipeline(data_root: str = os.path.join(HERE, "data", "labelled"),
                     schema_file: str | None = None, fail_on_anomalies: bool = False,
-                    train_steps: int = 100, eval_steps: int = 5,
+                    train_steps: int = 100, eval_steps: int = 5, min_accuracy: float = 0.6,
                     pipeline_root: str = os.path.join(HERE, "tfpipe_output"),
+                    serving_model_dir: str | None = None,
                     beam_pipeline_args: tuple = ()) -> tfpipe.Pipeline:
     """The penguin pipeline. With ``schema_file`` the data is validated against that
-    curated schema instead of one inferred from the data itself."""
+    curated schema instead of one inferred from the data itself. A model is pushed to
+    ``serving_model_dir`` (default ``<pipeline_root>/serving_model``) when it is at
+    least ``min_accuracy`` accurate and no worse than the latest blessed model."""
     example_gen = CsvExampleGen(input_base=os.path.abspath(data_root))
     statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
     if schema_file:
@@ -40,11 +60,19 @@ def create_pipeline(data_root: str = os.path.join(HERE, "data", "labelled"),
                       schema=schema_gen.outputs["schema"], module_file=MODULE_FILE,
                       train_args={"num_steps": train_steps},
                       eval_args={"num_steps": eval_steps})
+    latest_blessed = LatestBlessedModelResolver()
+    evaluator = Evaluator(examples=example_gen.outputs["examples"],
+                          model=trainer.outputs["model"],
+                          baseline_model=latest_blessed.outputs["model"],
+                          eval_config=eval_config(min_accuracy))
+    pusher = Pusher(model=trainer.outputs["model"], model_blessing=evaluator.outputs["blessing"],
+                    push_destination=os.path.abspath(
+                        serving_model_dir or os.path.join(pipeline_root, "serving_model")))
     return tfpipe.Pipeline(
         name="penguin",
         pipeline_root=pipeline_root,
         components=[example_gen, statistics_gen, schema_gen, example_validator, transform,
-                    trainer],
+                    trainer, latest_blessed, evaluator, pusher],
         beam_pipeline_args=list(beam_pipeline_args),
     )
 
