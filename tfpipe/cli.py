@@ -11,8 +11,9 @@ import click
 from . import __version__
 from .errors import TfpipeError
 
-EXIT_CODES_HELP = """Exit codes: 0 success, 1 internal error, 2 bad pipeline definition,
-3 a node failed, 4 metadata store error, 130 interrupted."""
+EXIT_CODES_HELP = """Exit codes: 0 success, 1 internal error, 2 bad pipeline definition or
+command line, 3 a node failed, 4 metadata store error (or the run or artifact asked for
+is not in it), 130 interrupted. See docs/user-guide.md."""
 
 
 def _quiet_libraries() -> None:
