@@ -102,3 +102,10 @@ def StubBlessing(blessing: Output[ModelBlessing], blessed: Parameter[int]):
     with open(os.path.join(blessing.uri, "BLESSED" if blessed else "NOT_BLESSED"), "w") as f:
         f.write("decided by the test\n")
     blessing.custom_properties.update(blessed=blessed, reason="decided by the test")
+
+
+@tfpipe.component
+def NotAModel(model: Output[Model]):
+    """A Model artifact holding no SavedModel."""
+    with open(os.path.join(model.uri, "notes.txt"), "w") as f:
+        f.write("no model here\n")

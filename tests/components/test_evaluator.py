@@ -7,8 +7,9 @@ import pytest
 
 import tfpipe
 from tfpipe.components import Evaluator
+from tfpipe.errors import InputDataError
 
-from .evaluation_helpers import PenguinExamples, PenguinModel
+from .evaluation_helpers import NotAModel, PenguinExamples, PenguinModel
 
 ACCURACY = "sparse_categorical_accuracy"
 QUIET = True
@@ -116,18 +117,43 @@ def test_change_thresholds_compare_the_candidate_with_the_baseline(run):
     assert candidate[f"{ACCURACY}_diff"]["doubleValue"] < 0
 
 
-def test_a_bad_eval_config_names_the_node_and_the_fix(tmp_path):
-    examples = PenguinExamples()
-    model = PenguinModel(steps=0)
-    bad = {"metrics_specs": [{"metrics": [{"class_name": "SparseCategoricalAccuracy",
-                                           "threshold": {"value_threshold": {
-                                               "lower_bound": {"value": 0.8}}}}]}]}
-    evaluator = Evaluator(examples=examples.outputs["examples"], model=model.outputs["model"],
-                          eval_config=bad)
-    pipeline = tfpipe.Pipeline(name="bad-config", pipeline_root=str(tmp_path),
-                               components=[examples, model, evaluator])
-    with pytest.raises(tfpipe.ExecutionError) as error:
-        tfpipe.run_pipeline(pipeline, quiet=True)
-    text = str(error.value)
+@pytest.fixture(scope="module")
+def evaluate_badly(tmp_path_factory):
+    """Run an Evaluator that must fail; its error. Examples and model come from the cache."""
+    root = tmp_path_factory.mktemp("evaluator-errors")
+
+    def evaluate(config: dict, model=None) -> tfpipe.ExecutionError:
+        examples = PenguinExamples()
+        model = model or PenguinModel(steps=0)
+        evaluator = Evaluator(examples=examples.outputs["examples"],
+                              model=model.outputs["model"], eval_config=config)
+        pipeline = tfpipe.Pipeline(name="evaluator-errors", pipeline_root=str(root),
+                                   components=[examples, model, evaluator])
+        with pytest.raises(tfpipe.ExecutionError) as error:
+            tfpipe.run_pipeline(pipeline, quiet=True)
+        return error.value
+    return evaluate
+
+
+def test_a_bad_eval_config_names_the_node_and_the_fix(evaluate_badly):
+    config = eval_config(value=0.8)
+    config["metrics_specs"][0]["metrics"][0]["threshold"]["value_threshold"] = {
+        "lower_bound": {"value": 0.8}}  # a wrapper type is a plain number in proto-JSON
+    text = str(evaluate_badly(config))
     assert text.startswith("[Evaluator] eval_config is not a valid TFMA EvalConfig")
-    assert "lower_bound" in text and "fix:" in text
+    assert "lower_bound" in text and "fix: write it in EvalConfig's proto-JSON form" in text
+
+
+def test_a_label_key_that_is_no_feature_is_named(evaluate_badly):
+    config = eval_config(value=0.8)
+    config["model_specs"][0]["label_key"] = "specie"
+    text = str(evaluate_badly(config))
+    assert text.startswith("[Evaluator] TensorFlow Model Analysis failed: no label found: "
+                           "label_key 'specie' is not a feature of the examples")
+    assert "fix: check eval_config" in text
+
+
+def test_a_model_without_a_saved_model_is_bad_input(evaluate_badly):
+    error = evaluate_badly(eval_config(value=0.8), model=NotAModel())
+    assert isinstance(error, InputDataError)
+    assert "holds no SavedModel in Format-Serving/" in str(error)

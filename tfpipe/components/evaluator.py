@@ -114,6 +114,21 @@ def _run_tfma(config, models, data_patterns: list[str], output_path: str, contex
                  eval_config=config, eval_shared_model=models, output_path=output_path))
 
 
+def tfma_error(exc: Exception, config, node: str) -> ExecutionError:
+    """TFMA's failure (raised deep inside Beam) as one message about the eval_config."""
+    text = str(exc).split(" [while running")[0]
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    labels = sorted({spec.label_key for spec in config.model_specs if spec.label_key})
+    if "'labels': None" in text:
+        keys = ", ".join(map(repr, labels)) or "(unset)"
+        first = (f"no label found: label_key {keys} is not a feature of the examples (nor "
+                 "of the preprocessing_function_names outputs)")
+    return ExecutionError(f"TensorFlow Model Analysis failed: {first}", node=node,
+                          fix="check eval_config against the model and the data: label_key "
+                          "names a feature, prediction_key an output of the serving signature, "
+                          "metrics suit the model's outputs; --verbose shows TFMA's traceback")
+
+
 def write_blessing(blessing: ModelBlessing, blessed: bool, reason: str, model: Model,
                    baseline: Model | None) -> None:
     """TFX's marker file and custom properties."""
@@ -150,7 +165,8 @@ def Evaluator(examples: Input[Examples], model: Input[Model],
     it if every threshold holds."""
     node = context.node_id
     config = parse_eval_config(eval_config, node)
-    data = _eval_data(examples, list(example_splits), node)
+    splits = [example_splits] if isinstance(example_splits, str) else list(example_splits)
+    data = _eval_data(examples, splits, node)
     run_evaluation(config, data, model, baseline_model, evaluation, blessing, node, context)
 
 
@@ -165,7 +181,10 @@ def run_evaluation(config, data_patterns: list[str], model: Model, baseline: Mod
         config, has_baseline=baseline is not None, rubber_stamp=baseline is None)
     models = _shared_models(config, serving_model_path(model, node),
                             serving_model_path(baseline, node) if baseline else None)
-    _run_tfma(config, models, data_patterns, evaluation.uri, context)
+    try:
+        _run_tfma(config, models, data_patterns, evaluation.uri, context)
+    except Exception as exc:  # noqa: BLE001 - TFMA's errors come wrapped by Beam
+        raise tfma_error(exc, config, node) from exc
     validation = tfma.load_validation_result(evaluation.uri)
     failures = describe_failures(validation)
     blessed = validation.validation_ok and not failures
