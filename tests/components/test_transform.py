@@ -74,3 +74,17 @@ def test_a_module_file_without_preprocessing_fn_says_what_to_define(root, output
 def test_analyze_splits_must_name_existing_splits(root, outputs):
     with pytest.raises(InputDataError, match=r"analyze_splits \['test'\] must name splits"):
         run(root, data_nodes(analyze_splits=["test"]))
+
+
+def test_an_edited_module_file_runs_as_edited_in_the_same_process(root, outputs, tmp_path):
+    import tensorflow_transform as tft
+
+    module = tmp_path / "edited_module.py"
+    graphs = []
+    for output in ("first", "second"):  # a notebook: run, edit the module file, run again
+        module.write_text(f"def preprocessing_fn(inputs):\n"
+                          f"    return {{'{output}': inputs['species']}}\n")
+        result = run(root, data_nodes(module_file=str(module)))
+        graph = result.results["Transform"].outputs["transform_graph"]
+        graphs.append(set(tft.TFTransformOutput(graph.uri).transformed_feature_spec()))
+    assert graphs == [{"first"}, {"second"}]

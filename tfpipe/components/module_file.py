@@ -4,10 +4,24 @@ from __future__ import annotations
 
 import difflib
 import os
+import sys
 from typing import Callable
 
 from ..dsl.loader import load_module_from_file
 from ..errors import UserCodeError
+from ..runners.cache import local_imports
+
+
+def _forget_loaded_copies(module_file: str) -> None:
+    """Drop the module file and the modules it imports from its own folder from
+    ``sys.modules``, so that a file edited since it was last loaded in this process
+    (a notebook running the pipeline again) runs as it is now: the cache key already
+    treats it as changed."""
+    paths = set(local_imports(module_file))
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if path and os.path.abspath(path) in paths:
+            del sys.modules[name]
 
 
 def load_user_function(module_file: str, function: str, node: str, signature: str) -> Callable:
@@ -17,6 +31,7 @@ def load_user_function(module_file: str, function: str, node: str, signature: st
         raise UserCodeError(f"module_file {module_file!r} does not exist.", node=node,
                             fix=f"point module_file at a Python file that defines "
                             f"`def {signature}`")
+    _forget_loaded_copies(module_file)
     module = load_module_from_file(module_file)
     fn = getattr(module, function, None)
     if callable(fn):
