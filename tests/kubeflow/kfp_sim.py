@@ -37,6 +37,16 @@ def _proto_round_trip(message, data: dict) -> dict:
     return json_format.MessageToDict(message)
 
 
+def sorted_keys(value):
+    """KFP's Go backend holds Struct fields in a Go map: their insertion order is gone
+    (protojson writes them sorted). Do the same, so nothing here relies on it."""
+    if isinstance(value, dict):
+        return {k: sorted_keys(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [sorted_keys(v) for v in value]
+    return value
+
+
 def substitute(args: list[str], values: dict[str, str]) -> list[str]:
     """KFP's placeholder substitution; an unknown placeholder is an error."""
     out = []
@@ -90,7 +100,11 @@ class KfpSimulator:
                            "artifacts": artifacts},
                 "outputs": {"artifacts": outputs,
                             "outputFile": str(self.work / task / "output_metadata.json")}}
-        return _proto_round_trip(pb.ExecutorInput(), data)
+        data = _proto_round_trip(pb.ExecutorInput(), data)
+        params = data.get("inputs", {}).get("parameterValues")
+        if params:
+            data["inputs"]["parameterValues"] = sorted_keys(params)
+        return data
 
     def order(self) -> list[str]:
         """Dependency order; among tasks ready together, by name (deterministic)."""

@@ -3,6 +3,7 @@ about a second): artifacts and their metadata between tasks, the resolver with a
 without a tfpipe MLMD store, failures, and URI mapping."""
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from tfpipe import (Examples, Input, Model, ModelBlessing, Output, Parameter, Sc
 def Make(examples: Output[Examples], rows: Parameter[int], scale: Parameter[float] = 1.0,
          options: Parameter[dict] = None):
     assert isinstance(rows, int) and isinstance(scale, float), (rows, scale)
-    assert options is None or options["splits"]["train"] == 2, options
+    assert options is None or list(options["splits"].items()) == [("train", 2), ("eval", 1)]
     open(examples.uri + "/data.txt", "w").write(str(rows * scale))
     examples.split_names = ["train", "eval"]
     examples.properties["span"] = 3
@@ -150,6 +151,18 @@ def test_unknown_uri_schemes_are_a_clear_error():
 
     with pytest.raises(ExecutionError, match=r"cannot access hdfs://n/x.*maps only gs://"):
         local_path("hdfs://n/x")
+
+
+def test_dict_key_order_is_restored_from_the_compile_time_skeleton():
+    from tfpipe.runners.kubeflow.entrypoint import restore_order
+    from tfpipe.runners.kubeflow.spec import key_order
+
+    value = {"splits": {"train": 2, "eval": 1}, "specs": [{"z": 1, "a": {"y": 0, "b": 0}}]}
+    skeleton = key_order(value)
+    shuffled = {"specs": [{"a": {"b": 0, "y": 0}, "z": 1}], "splits": {"eval": 1, "train": 2}}
+    restored = restore_order(shuffled, skeleton)
+    assert json.dumps(restored) == json.dumps(value)
+    assert key_order({"a": 1, "b": {"c": [1, {"d": 2}]}}) is None  # sorted: nothing to send
 
 
 def test_project_paths_map_into_the_image():

@@ -40,15 +40,41 @@ def artifact_type(type_name: str) -> dict:
             "schemaVersion": ARTIFACT_SCHEMA_VERSION}
 
 
+def key_order(value: Any) -> Any:
+    """The keys of the dicts in ``value``, in order, as a skeleton (leaves None); None
+    if every dict's keys are already sorted. KFP's Struct parameters do not keep key
+    order, and some executors read it (CsvExampleGen's ``splits`` assigns hash buckets
+    in that order), so the entrypoint puts it back."""
+    def skeleton(v):
+        if isinstance(v, dict):
+            return {k: skeleton(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [skeleton(x) for x in v]
+        return None
+
+    def ordered(v):
+        if isinstance(v, dict):
+            return list(v) == sorted(v) and all(ordered(x) for x in v.values())
+        return all(ordered(x) for x in v) if isinstance(v, list) else True
+
+    return None if ordered(value) else skeleton(value)
+
+
+def json_arg(value: Any, *, sort_keys: bool = False) -> str:
+    """A JSON value as one argv item. ``{{`` is escaped so that KFP can never read a
+    file name, key or value in it as a placeholder ("{{" only occurs inside JSON
+    strings, where \\u007b is the same character)."""
+    text = json.dumps(value, sort_keys=sort_keys, separators=(",", ":"))
+    return text.replace("{{", "{\\u007b")
+
+
 def task_ir_json(ir: PipelineIR, node: NodeIR) -> str:
     """The IR the entrypoint runs: this node alone, keeping only its None parameters
-    (the others arrive as KFP parameters). ``{{`` is escaped so that KFP can never
-    read a file name or value in it as a placeholder."""
+    (the others arrive as KFP parameters)."""
     slim = replace(node, parameters={k: v for k, v in node.parameters.items() if v is None})
     task = replace(ir, nodes=(slim,), metadata="",
                    pipeline_root=ir.pipeline_root if is_remote(ir.pipeline_root) else "")
-    text = json.dumps(asdict(task), sort_keys=True, separators=(",", ":"))
-    return text.replace("{{", "{\\u007b")  # "{{" only occurs inside JSON strings
+    return json_arg(asdict(task), sort_keys=True)
 
 
 def _component(node: NodeIR, task: str, param_types: dict[str, str]) -> dict:
@@ -126,7 +152,11 @@ def pipeline_spec(ir: PipelineIR, *, image: str, metadata: str | None = None,
         args = ["--executor-input", EXECUTOR_INPUT, "--run-id", RUN_ID,
                 "--task-ir", task_ir_json(ir, node)]
         if items:
-            args += ["--runtime-items", json.dumps(items, separators=(",", ":"))]
+            args += ["--runtime-items", json_arg(items)]
+        orders = {k: o for k, v in sorted(node.parameters.items())
+                  if (o := key_order(v)) is not None}
+        if orders:
+            args += ["--key-order", json_arg(orders)]
         if metadata:
             args += ["--metadata", metadata]
         executors[f"exec-{task}"] = {"container": {"image": image, "command": list(ENTRYPOINT),

@@ -1,0 +1,90 @@
+"""Every task of the compiled penguin pipeline through the real entrypoint
+(``python -m tfpipe.runners.kubeflow`` with the argv from the YAML, placeholders
+substituted), in dependency order, with executor inputs built as KFP builds them and
+artifact URIs on gs:// mapped under a tmp directory; the outputs must match a local
+run's. Runtime parameters carry the data location and the training steps, as a user
+would set them per run on the cluster."""
+from __future__ import annotations
+
+import inspect
+import json
+import shutil
+from pathlib import Path
+
+import yaml
+
+from tfpipe.dsl.loader import load_module_from_file, load_pipeline
+from tfpipe.runners.kubeflow.artifacts import from_runtime
+from tfpipe.runners.kubeflow.compile import compile_file
+from tfpipe.runners.kubeflow.paths import MOUNT_ROOT_ENV
+from tfpipe.runners.local import run_pipeline
+
+from ..conftest import PENGUIN, REPO
+from .kfp_sim import KfpSimulator
+
+PIPELINE = str(PENGUIN / "pipeline.py")
+SMALL = {"train_steps": 3, "eval_steps": 2}  # keep training short in the default suite
+RUN_PARAMS = {"data_root": "gs://bucket/data/labelled", "train_steps": 3}
+VOLATILE = ("events.out.tfevents",)  # TensorBoard files named by time, host and pid
+
+
+def _accepted(args: dict) -> dict:
+    factory = load_module_from_file(PIPELINE).create_pipeline
+    return {k: v for k, v in args.items() if k in inspect.signature(factory).parameters}
+
+
+def _comparable(properties: dict) -> dict:
+    """Properties without what differs by design between the two runs: artifact ids
+    (MLMD's) and paths (KFP's layout vs the local one). Split names as a set: their
+    order follows the ``splits`` dict parameter, which JSON with sorted keys (the IR's)
+    and KFP's Struct parameters do not keep (the local runner keeps it)."""
+    out = {k: v for k, v in properties.items()
+           if not k.endswith("_id") and not (isinstance(v, str) and v.startswith("/"))}
+    if "split_names" in out:
+        out["split_names"] = sorted(json.loads(out["split_names"]))
+    return out
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
+                  if p.is_file() and not any(v in p.name for v in VOLATILE))
+
+
+def test_penguin_tasks_on_kfp_match_a_local_run(tmp_path, monkeypatch):
+    mnt = tmp_path / "mnt"
+    monkeypatch.setenv(MOUNT_ROOT_ENV, str(mnt))  # gs://b/x is <mnt>/gcs/b/x, here and in tasks
+    shutil.copytree(PENGUIN / "data" / "labelled", mnt / "gcs/bucket/data/labelled")
+    runtime = tuple(k for k in RUN_PARAMS if _accepted({k: 0}))
+    # The project mapped to this checkout instead of the image's /project.
+    ir, text = compile_file(PIPELINE, _accepted(SMALL), runtime_params=runtime,
+                            image_dir=str(REPO))
+    sim = KfpSimulator(yaml.safe_load(text), "gs://bucket/root", tmp_path / "kfp")
+    runs = sim.run({k: RUN_PARAMS[k] for k in runtime})
+    failed = [(r.task, r.stderr[-3000:]) for r in runs if r.returncode != 0]
+    assert not failed
+    assert len(runs) == len(ir.nodes)
+
+    local = run_pipeline(load_pipeline(PIPELINE, _accepted(
+        {**SMALL, "pipeline_root": str(tmp_path / "local")})), quiet=True)
+    assert local.succeeded
+
+    for node in ir.nodes:
+        produced = sim.outputs[node.id.lower()]["artifacts"]
+        assert set(produced) == set(node.outputs)
+        for name, type_name in node.outputs.items():
+            [runtime_artifact] = produced[name]["artifacts"]
+            on_kfp = from_runtime(runtime_artifact, type_name)
+            here = local.results[node.id].outputs.get(name)
+            assert (on_kfp is None) == (here is None), (node.id, name)
+            if here is None:
+                continue
+            assert _comparable(on_kfp.properties) == _comparable(here.properties), \
+                (node.id, name)
+            assert _comparable(on_kfp.custom_properties) == \
+                _comparable(here.custom_properties), (node.id, name)
+            assert on_kfp.uri.startswith(str(mnt / "gcs/bucket/root/penguin"))
+            assert _files(Path(on_kfp.uri)) == _files(Path(here.uri)), (node.id, name)
+            for text_file in ("schema.pbtxt",):
+                for kfp_file in Path(on_kfp.uri).rglob(text_file):
+                    local_file = Path(here.uri) / kfp_file.relative_to(on_kfp.uri)
+                    assert kfp_file.read_text() == local_file.read_text(), (node.id, name)
