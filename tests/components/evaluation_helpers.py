@@ -17,6 +17,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 PENGUIN_CSV = os.path.join(REPO, "pipelines", "penguin", "data", "labelled", "labelled.csv")
 FEATURES = ["culmen_length_mm", "culmen_depth_mm", "flipper_length_mm", "body_mass_g"]
 LABEL = "species"
+BINARY_LABEL = "is_adelie"  # computed by the binary model's transform_features only
 
 
 def penguin_rows() -> list[dict]:
@@ -42,9 +43,12 @@ def write_examples(uri: str, split: str = "eval") -> str:
     return path
 
 
-def save_penguin_model(model_uri: str, steps: int, seed: int = 0) -> str:
+def save_penguin_model(model_uri: str, steps: int, binary: bool = False, seed: int = 0) -> str:
     """Train a small classifier for ``steps`` full-batch steps (0: untrained) and save it
     in ``<model_uri>/Format-Serving``. Returns the SavedModel folder.
+
+    ``binary``: predict ``is_adelie`` (species 0), a label that only the model's
+    ``transform_features`` signature computes, as taxi's transformed ``big_tipper``.
 
     An eager loop, not ``model.fit``: on a busy 2-core machine fit's first call spends
     tens of seconds building its graph, the loop a second or two in all."""
@@ -56,10 +60,15 @@ def save_penguin_model(model_uri: str, steps: int, seed: int = 0) -> str:
     rows = penguin_rows()
     x = np.array([[r[k] for k in FEATURES] for r in rows], dtype=np.float32)
     y = np.array([r[LABEL] for r in rows], dtype=np.int64)
-    model = tf_keras.Sequential([tf_keras.layers.Dense(8, activation="relu", input_shape=(4,)),
-                                 tf_keras.layers.Dense(3, activation="softmax")])
+    if binary:
+        y = (y == 0).astype(np.float32)[:, None]
+    model = tf_keras.Sequential([
+        tf_keras.layers.Dense(8, activation="relu", input_shape=(4,)),
+        tf_keras.layers.Dense(1, activation="sigmoid") if binary else
+        tf_keras.layers.Dense(3, activation="softmax")])
     optimizer = tf_keras.optimizers.Adam(0.05)
-    loss = tf_keras.losses.SparseCategoricalCrossentropy()
+    loss = (tf_keras.losses.BinaryCrossentropy() if binary
+            else tf_keras.losses.SparseCategoricalCrossentropy())
     for _ in range(steps):
         with tf.GradientTape() as tape:
             value = loss(y, model(x, training=True))
@@ -75,7 +84,10 @@ def save_penguin_model(model_uri: str, steps: int, seed: int = 0) -> str:
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
     def transform_features(examples):
-        return tf.io.parse_example(examples, {**spec, **label_spec})
+        parsed = tf.io.parse_example(examples, {**spec, **label_spec})
+        if binary:
+            parsed[BINARY_LABEL] = tf.cast(tf.equal(parsed.pop(LABEL), 0), tf.int64)
+        return parsed
 
     path = os.path.join(model_uri, "Format-Serving")
     model.save(path, save_format="tf", signatures={
@@ -91,9 +103,9 @@ def PenguinExamples(examples: Output[Examples]):
 
 
 @tfpipe.component
-def PenguinModel(model: Output[Model], steps: Parameter[int]):
+def PenguinModel(model: Output[Model], steps: Parameter[int], binary: Parameter[bool] = False):
     """A penguin classifier trained for ``steps`` steps (0: untrained, near chance)."""
-    save_penguin_model(model.uri, steps)
+    save_penguin_model(model.uri, steps, binary)
 
 
 @tfpipe.component

@@ -32,13 +32,31 @@ def eval_config(value: float | None = None, change: bool = False) -> dict:
             "metrics_specs": [{"metrics": [accuracy, {"class_name": "ExampleCount"}]}]}
 
 
+# a binary classifier whose label comes from the model's transform_features signature,
+# as taxi's big_tipper: the README's example
+BINARY_CONFIG = {
+    "model_specs": [{"label_key": "is_adelie",
+                     "preprocessing_function_names": ["transform_features"]}],
+    "slicing_specs": [{}],
+    "metrics_specs": [{"metrics": [
+        {"class_name": "ExampleCount"},
+        {"class_name": "AUC"},
+        {"class_name": "BinaryAccuracy",
+         "threshold": {"value_threshold": {"lower_bound": 0.9},
+                       "change_threshold": {"direction": "HIGHER_IS_BETTER",
+                                            "absolute": -1e-10}}}]}],
+}
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    """One pipeline, four evaluations of a trained and an untrained model."""
+    """One pipeline: four evaluations of a trained and an untrained 3-class model, one of
+    a binary model."""
     root = tmp_path_factory.mktemp("evaluator")
     examples = PenguinExamples()
     trained = PenguinModel(steps=100).with_id("trained")
     untrained = PenguinModel(steps=0).with_id("untrained")
+    binary = PenguinModel(steps=100, binary=True).with_id("binary_model")
     ex = examples.outputs["examples"]
     nodes = [
         # a value threshold and a change threshold, but no baseline: the first model
@@ -52,9 +70,11 @@ def run(tmp_path_factory):
         Evaluator(examples=ex, model=untrained.outputs["model"],
                   baseline_model=trained.outputs["model"],
                   eval_config=eval_config(change=True)).with_id("worse_than_baseline"),
+        Evaluator(examples=ex, model=binary.outputs["model"],
+                  eval_config=BINARY_CONFIG).with_id("binary"),
     ]
     pipeline = tfpipe.Pipeline(name="evaluator-test", pipeline_root=str(root),
-                               components=[examples, trained, untrained, *nodes])
+                               components=[examples, trained, untrained, binary, *nodes])
     return tfpipe.run_pipeline(pipeline, quiet=QUIET)
 
 
@@ -115,6 +135,16 @@ def test_change_thresholds_compare_the_candidate_with_the_baseline(run):
     assert candidate[f"{ACCURACY}_diff"]["doubleValue"] == pytest.approx(
         candidate[ACCURACY]["doubleValue"] - base[ACCURACY]["doubleValue"])
     assert candidate[f"{ACCURACY}_diff"]["doubleValue"] < 0
+
+
+def test_a_binary_model_with_a_transformed_label_is_evaluated_and_blessed(run):
+    import tensorflow_model_analysis as tfma
+
+    evaluation, blessing = outputs(run, "binary")
+    overall = dict(tfma.load_eval_result(evaluation.uri).slicing_metrics)[()][""][""]
+    assert overall["binary_accuracy"]["doubleValue"] >= 0.9
+    assert overall["auc"]["doubleValue"] >= 0.9
+    assert blessing.custom_properties["blessed"] == 1
 
 
 @pytest.fixture(scope="module")
