@@ -68,6 +68,8 @@ class _Session:
 def chromium(profile_dir: str):
     """A headless Chromium with remote debugging; yields its browser websocket URL."""
     port_file = os.path.join(profile_dir, "DevToolsActivePort")
+    if os.path.exists(port_file):  # left by an earlier Chromium using this profile
+        os.remove(port_file)
     proc = subprocess.Popen([CHROMIUM, *FLAGS, f"--user-data-dir={profile_dir}",
                              "--remote-debugging-port=0", "about:blank"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -116,7 +118,8 @@ def _collect(events: list[dict], value) -> PageLoad:
         elif method == "Runtime.exceptionThrown":
             page.errors.append("exception: " + json.dumps(params.get("exceptionDetails", {}))[:500])
         elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
-            page.errors.append(f"log: {params['entry'].get('text')} {params['entry'].get('url', '')}")
+            entry = params["entry"]
+            page.errors.append(f"log: {entry.get('text')} {entry.get('url', '')}")
         elif method == "Network.requestWillBeSent":
             page.requests.append(params["request"]["url"])
         elif method == "Network.loadingFailed":

@@ -12,8 +12,6 @@ from ..errors import NotFoundError
 from . import executions as execution_io
 from .types import RUN
 
-STATES = ("COMPLETE", "CACHED", "FAILED", "RUNNING")
-
 
 @dataclass(frozen=True)
 class NodeRun:

@@ -13,13 +13,13 @@ import os
 from .page import esc, note, table
 
 STATS_FILE, SCHEMA_FILE, ANOMALIES_FILE = "FeatureStats.pb", "schema.pbtxt", "SchemaDiff.pb"
-HIST_W, HIST_H = 120, 28
+HIST_W, HIST_H = 100, 26
 
 
 def _num(value, digits: int = 4) -> str:
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e7:
         return str(int(value))
     return f"{value:.{digits}g}" if isinstance(value, float) else str(value)
 
@@ -30,6 +30,10 @@ def splits(uri: str, properties: dict) -> list[str]:
         return names
     return sorted(e.name[len("Split-"):] for e in os.scandir(uri)
                   if e.is_dir() and e.name.startswith("Split-")) if os.path.isdir(uri) else []
+
+
+def _short(text: str, limit: int = 18) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def load_statistics(path: str):
@@ -78,7 +82,8 @@ def _feature_row(feature) -> list[str]:
         row += [_num(stats.mean), _num(stats.std_dev), _num(stats.min), _num(stats.median),
                 _num(stats.max), "", "", histogram_svg(hist) if hist else ""]
     elif kind == "string_stats":
-        tops = ", ".join(f"{esc(v.value)} ({_num(v.frequency)})" for v in stats.top_values[:3])
+        tops = ", ".join(f'<span title="{esc(v.value)}">{esc(_short(v.value))}</span> '
+                         f"({_num(v.frequency)})" for v in stats.top_values[:3])
         row += ["", "", "", "", "", _num(stats.unique), tops, ""]
     else:
         row += [""] * 8
@@ -100,7 +105,9 @@ def statistics_html(uri: str, properties: dict) -> str:
             rows = [_feature_row(f) for f in dataset.features]
             parts.append(f'<h3 data-split="{esc(split)}">Split {esc(split)}: '
                          f"{_num(dataset.num_examples)} examples, {len(rows)} features</h3>" +
-                         table(STATS_HEADERS, rows, numeric=range(2, 11), raw=True))
+                         '<div class="scroll">' +
+                         table(STATS_HEADERS, rows, numeric=range(2, 10), raw=True,
+                               css="stats") + "</div>")
     return "".join(parts) or note("No split statistics were found.")
 
 

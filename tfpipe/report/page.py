@@ -27,13 +27,13 @@ header .meta span { margin-right:18px; }
 nav { padding:8px 32px; background:#fff; border-bottom:1px solid var(--line);
   position:sticky; top:0; z-index:1; }
 nav a { color:var(--accent); text-decoration:none; margin-right:18px; font-weight:500; }
-main { padding:20px 32px 40px; max-width:1400px; }
+main { padding:20px 24px 40px; max-width:1400px; }
 section { background:var(--card); border:1px solid var(--line); border-radius:8px;
   padding:16px 20px; margin-bottom:20px; }
 h2 { margin:0 0 12px; font-size:17px; }
 h3 { margin:16px 0 8px; font-size:14px; color:var(--muted); font-weight:600; }
 table { border-collapse:collapse; width:100%; font-size:13px; }
-th, td { text-align:left; padding:5px 10px; border-bottom:1px solid var(--line);
+th, td { text-align:left; padding:5px 8px; border-bottom:1px solid var(--line);
   vertical-align:top; }
 th { background:#f6f8fa; font-weight:600; color:#444d56; white-space:nowrap; }
 td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
@@ -49,7 +49,8 @@ code, .mono { font-family:ui-monospace,SFMono-Regular,Menlo,monospace; font-size
 .note { color:var(--muted); font-style:italic; margin:4px 0; }
 .error { color:var(--failed); white-space:pre-wrap; }
 .kv th { width:220px; }
-.graph { overflow-x:auto; }
+.graph, .scroll { overflow-x:auto; }
+table.stats td:nth-child(11) { min-width:160px; }
 .graph svg text { font-family:system-ui,sans-serif; }
 .hist rect { fill:#8b6fd1; }
 """
