@@ -44,6 +44,9 @@ def test_every_node_has_one_complete_execution_with_live_outputs_on_disk(first_r
         [execution] = store.executions("penguin", node)
         assert store.state(execution) == "COMPLETE"
         outputs = store.outputs(execution.id)
+        if node == "LatestBlessedModelResolver":
+            assert outputs == [], "the first run has no blessed model to resolve"
+            continue
         assert outputs, f"{node} recorded no outputs"
         for artifact in outputs:
             assert store.artifact_state(artifact) == "LIVE"

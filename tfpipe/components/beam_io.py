@@ -43,14 +43,67 @@ def split_index(record: bytes, splits: list[tuple[str, int]]) -> int:
     raise AssertionError("unreachable")
 
 
-def write_splits(keyed_records, examples_uri: str, splits: list[tuple[str, int]]) -> None:
-    """Partition serialized examples by split and write gzipped TFRecords in Split-<name>/."""
+STAGING = ".staging"
+
+
+def write_splits(keyed_batches, examples_uri: str, splits: list[tuple[str, int]]) -> None:
+    """Write batches of (key, serialized example) as gzipped TFRecords in Split-<name>/,
+    each record in the split its key hashes to.
+
+    Each bundle writes one shard per split with TensorFlow's C++ writer, first under
+    ``.staging/`` and renamed into place when the bundle finished, so a shard is either
+    whole or absent. Call ``finish_splits`` after the pipeline ran."""
     import apache_beam as beam
 
-    parts = keyed_records | "Split" >> beam.Partition(
-        lambda rec, n: split_index(rec[0], splits), len(splits))
-    for (name, _), part in zip(splits, parts):
-        write_split(part | f"Values[{name}]" >> beam.Values(), examples_uri, name)
+    class WriteShards(beam.DoFn):
+        def start_bundle(self):
+            self.open = {}
+
+        def process(self, batch):
+            for key, record in batch:
+                index = split_index(key, splits)
+                if index not in self.open:
+                    self.open[index] = _open_shard(examples_uri, splits[index][0])
+                self.open[index][0].write(record)
+
+        def finish_bundle(self):
+            import tensorflow as tf
+
+            for writer, staged, final in self.open.values():
+                writer.close()
+                tf.io.gfile.rename(staged, final, overwrite=True)
+            self.open = {}
+
+    keyed_batches | "WriteSplits" >> beam.ParDo(WriteShards())
+
+
+def _open_shard(examples_uri: str, split: str):
+    import uuid
+
+    import tensorflow as tf
+
+    name = f"{TFRECORD_PREFIX}-{uuid.uuid4().hex[:12]}.gz"
+    staged = os.path.join(examples_uri, STAGING, f"{split}-{name}")
+    final = os.path.join(examples_uri, f"Split-{split}", name)
+    for folder in (os.path.dirname(staged), os.path.dirname(final)):
+        tf.io.gfile.makedirs(folder)
+    return tf.io.TFRecordWriter(staged, options="GZIP"), staged, final
+
+
+def finish_splits(examples_uri: str, splits: list[tuple[str, int]]) -> None:
+    """After write_splits: drop the staging folder; a split that got no records gets
+    one empty shard, so every Split-<name>/ folder can be read."""
+    import tensorflow as tf
+
+    staging = os.path.join(examples_uri, STAGING)
+    if tf.io.gfile.exists(staging):
+        tf.io.gfile.rmtree(staging)
+    for name, _ in splits:
+        folder = os.path.join(examples_uri, f"Split-{name}")
+        if not tf.io.gfile.glob(os.path.join(folder, "*")):
+            tf.io.gfile.makedirs(folder)
+            tf.io.TFRecordWriter(os.path.join(folder, f"{TFRECORD_PREFIX}-empty.gz"),
+                                 options="GZIP").close()
 
 
 def write_split(records, examples_uri: str, split: str) -> None:
