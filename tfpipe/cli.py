@@ -93,11 +93,11 @@ _verbose_option = click.option("-v", "--verbose", is_flag=True,
 @click.option("--explain-cache", is_flag=True,
               help="For every node that ran, say why it missed the cache.")
 @click.option("--no-cache", is_flag=True, help="Run every node even if a cached result exists.")
-@click.option("--from-node", metavar="NODE",
+@click.option("--from-node", "from_nodes", metavar="NODE", multiple=True,
               help="Run only NODE and what is downstream of it; inputs from upstream nodes "
-                   "come from their latest successful executions.")
-@click.option("--to-node", metavar="NODE",
-              help="Run only NODE and what is upstream of it.")
+                   "come from their latest successful executions. Repeatable.")
+@click.option("--to-node", "to_nodes", metavar="NODE", multiple=True,
+              help="Run only NODE and what is upstream of it. Repeatable.")
 @click.option("--metadata", metavar="PATH_OR_URL",
               help="Record to this ML Metadata store instead of the pipeline's: a SQLite "
                    "file, sqlite:///path, or mysql://user:password@host:port/database.")
@@ -105,7 +105,7 @@ _verbose_option = click.option("-v", "--verbose", is_flag=True,
               show_default=True, help="How many independent nodes may run at the same time.")
 @_verbose_option
 def run(pipeline_file: str, params: tuple[str, ...], explain_cache: bool, no_cache: bool,
-        from_node: str | None, to_node: str | None, metadata: str | None,
+        from_nodes: tuple[str, ...], to_nodes: tuple[str, ...], metadata: str | None,
         parallelism: int, verbose: bool) -> None:
     """Run PIPELINE_FILE locally on Apache Beam (DirectRunner unless the pipeline's
     beam_pipeline_args say otherwise), recording to its ML Metadata store
@@ -126,7 +126,7 @@ def run(pipeline_file: str, params: tuple[str, ...], explain_cache: bool, no_cac
             node.enable_cache = False
     if metadata:
         pipeline.metadata = metadata
-    run_pipeline(pipeline, explain_cache=explain_cache, from_node=from_node, to_node=to_node,
+    run_pipeline(pipeline, explain_cache=explain_cache, from_node=from_nodes, to_node=to_nodes,
                  parallelism=parallelism)
 
 

@@ -2,6 +2,8 @@
 ``python pipeline.py`` (or a notebook) both do."""
 from __future__ import annotations
 
+from typing import Sequence
+
 import click
 
 from ..compiler import PipelineIR, compile_pipeline
@@ -11,8 +13,8 @@ from .progress import format_duration
 
 
 def run_pipeline(pipeline: Pipeline | PipelineIR, *, explain_cache: bool = False,
-                 quiet: bool = False, from_node: str | None = None,
-                 to_node: str | None = None, parallelism: int = 2):
+                 quiet: bool = False, from_node: str | Sequence[str] | None = None,
+                 to_node: str | Sequence[str] | None = None, parallelism: int = 2):
     """Run ``pipeline`` locally (or the slice ``from_node``..``to_node``); prints
     progress and a summary, raises the first node's TfpipeError if any node failed.
     Returns the RunResult."""
@@ -20,7 +22,7 @@ def run_pipeline(pipeline: Pipeline | PipelineIR, *, explain_cache: bool = False
 
     ir = pipeline if isinstance(pipeline, PipelineIR) else compile_pipeline(pipeline)
     say = (lambda *_: None) if quiet else click.echo
-    part = f", from {from_node or 'the start'} to {to_node or 'the end'}" \
+    part = f", from {_names(from_node) or 'the start'} to {_names(to_node) or 'the end'}" \
         if from_node or to_node else ""
     say(click.style(f"Running pipeline {ir.name}", bold=True) + f" ({len(ir.nodes)} nodes{part})")
     with pipeline_lock(ir.pipeline_root, ir.name, quiet=quiet):
@@ -41,3 +43,7 @@ def run_pipeline(pipeline: Pipeline | PipelineIR, *, explain_cache: bool = False
     if error is not None:
         raise error
     return result
+
+
+def _names(nodes: str | Sequence[str] | None) -> str:
+    return nodes if isinstance(nodes, str) else " and ".join(nodes or ())

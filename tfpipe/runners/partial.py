@@ -3,6 +3,7 @@ outside the slice taken from the latest successful executions in MLMD."""
 from __future__ import annotations
 
 import difflib
+from typing import Sequence
 
 from ..compiler.ir import PipelineIR
 from ..dsl.artifacts import Artifact
@@ -30,18 +31,28 @@ def _closure(ir: PipelineIR, start: str, step) -> set[str]:
     return seen
 
 
-def select(ir: PipelineIR, from_node: str | None, to_node: str | None) -> set[str]:
-    """Nodes downstream of ``from_node`` (inclusive) and upstream of ``to_node`` (inclusive)."""
+def _as_list(nodes: str | Sequence[str] | None) -> list[str]:
+    return [nodes] if isinstance(nodes, str) else list(nodes or ())
+
+
+def select(ir: PipelineIR, from_nodes: str | Sequence[str] | None,
+           to_nodes: str | Sequence[str] | None) -> set[str]:
+    """Nodes downstream of any of ``from_nodes`` and upstream of any of ``to_nodes``
+    (each inclusive); all nodes when neither is given."""
     chosen = {n.id for n in ir.nodes}
-    if from_node:
-        _check_known(ir, from_node, "--from-node")
-        chosen &= _closure(ir, from_node, ir.downstream)
-    if to_node:
-        _check_known(ir, to_node, "--to-node")
-        chosen &= _closure(ir, to_node, lambda n: ir.node(n).upstream)
+    froms, tos = _as_list(from_nodes), _as_list(to_nodes)
+    for option, names, step in (("--from-node", froms, ir.downstream),
+                                ("--to-node", tos, lambda n: ir.node(n).upstream)):
+        if names:
+            reach: set[str] = set()
+            for name in names:
+                _check_known(ir, name, option)
+                reach |= _closure(ir, name, step)
+            chosen &= reach
     if not chosen:
-        raise DefinitionError(f"no node lies between --from-node {from_node} and --to-node "
-                              f"{to_node}.", fix="the from-node must be upstream of the to-node")
+        raise DefinitionError(f"no node lies between --from-node {', '.join(froms)} and "
+                              f"--to-node {', '.join(tos)}.",
+                              fix="a from-node must be upstream of a to-node")
     return chosen
 
 

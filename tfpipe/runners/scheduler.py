@@ -110,8 +110,7 @@ class _Run:
 
 
 def run(ir: PipelineIR, *, explain_cache: bool = False, quiet: bool = False,
-        from_node: str | None = None, to_node: str | None = None,
-        parallelism: int = DEFAULT_PARALLELISM) -> RunResult:
+        from_node=None, to_node=None, parallelism: int = DEFAULT_PARALLELISM) -> RunResult:
     """Run the nodes of ``ir`` (all, or the slice from ``from_node`` to ``to_node``)
     locally, recording to its MLMD store."""
     started = time.monotonic()
