@@ -109,11 +109,14 @@ def PenguinModel(model: Output[Model], steps: Parameter[int], binary: Parameter[
 
 
 @tfpipe.component
-def StubBlessing(blessing: Output[ModelBlessing], blessed: Parameter[int]):
-    """A blessing decided by hand: the Evaluator's verdict without running TFMA."""
+def StubBlessing(blessing: Output[ModelBlessing], blessed: Parameter[int],
+                 model_id: Parameter[int] = None):
+    """A blessing decided by hand (of the model with id ``model_id``, if given): the
+    Evaluator's verdict without running TFMA."""
     with open(os.path.join(blessing.uri, "BLESSED" if blessed else "NOT_BLESSED"), "w") as f:
         f.write("decided by the test\n")
-    blessing.custom_properties.update(blessed=blessed, reason="decided by the test")
+    blessing.custom_properties.update(blessed=blessed, reason="decided by the test",
+                                      current_model_id=model_id)
 
 
 @tfpipe.component

@@ -9,14 +9,15 @@ import pytest
 import tfpipe
 from tfpipe.components import Pusher
 from tfpipe.components.pusher import push_atomically
+from tfpipe.errors import InputDataError
 
 from .evaluation_helpers import PenguinModel, StubBlessing, save_penguin_model
 
 
-def push(root, destination, *, blessed: int, steps: int = 100):
-    """Run model -> blessing -> Pusher; the PushedModel artifact (or the run's error)."""
+def push(root, destination, *, blessed: int, steps: int = 100, model_id: int | None = None):
+    """Run model -> blessing -> Pusher; the Pusher's NodeResult (or the run's error)."""
     model = PenguinModel(steps=steps)
-    blessing = StubBlessing(blessed=blessed)
+    blessing = StubBlessing(blessed=blessed, model_id=model_id)
     pusher = Pusher(model=model.outputs["model"], model_blessing=blessing.outputs["blessing"],
                     push_destination=str(destination))
     pipeline = tfpipe.Pipeline(name="pusher-test", pipeline_root=str(root),
@@ -98,6 +99,16 @@ def test_a_destination_that_is_a_file_is_a_clear_error(tmp_path):
                            "folder.")
     assert "fix: point push_destination at a folder" in text
     assert target.read_text() == "not a folder"
+
+
+def test_a_blessing_of_another_model_is_refused(first_push):
+    root, destination, first = first_push
+    before = listing(destination)
+    model_id = first.outputs["pushed_model"].id + 1000
+    with pytest.raises(InputDataError) as error:
+        push(root, destination, blessed=1, model_id=model_id)
+    assert f"blesses model {model_id}, not the model given to push" in str(error.value)
+    assert listing(destination) == before
 
 
 def test_the_version_appears_whole_in_one_rename(tmp_path, monkeypatch):

@@ -106,6 +106,13 @@ def Pusher(model: Input[Model], model_blessing: Input[ModelBlessing],
     destination = _check_destination(push_destination, node)
     record = {"model": model.uri, "model_id": model.id, "destination": destination,
               "blessing_id": model_blessing.id}
+    blessed_id = model_blessing.custom_properties.get("current_model_id")
+    if blessed_id is not None and blessed_id != model.id:
+        raise InputDataError(f"model_blessing {model_blessing.id} blesses model {blessed_id}, "
+                             f"not the model given to push ({model.id}, {model.uri}).",
+                             node=node, fix="pass the model and the Evaluator's blessing of "
+                             "that same model: Pusher(model=trainer.outputs['model'], "
+                             "model_blessing=evaluator.outputs['blessing'])")
     if not model_blessing.blessed:
         reason = model_blessing.custom_properties.get("reason", "")
         record.update(pushed=False, reason=f"model not blessed; nothing pushed. {reason}".strip())

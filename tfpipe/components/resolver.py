@@ -24,14 +24,17 @@ def _usable(artifact) -> bool:
 def latest_blessed_model(store, pipeline_name: str) -> tuple[Model | None, ModelBlessing | None]:
     """The newest (model, blessing) of ``pipeline_name`` whose blessing says blessed and
     whose model still exists; (None, None) if there is none."""
+    from ml_metadata.proto import metadata_store_pb2 as pb
+
     ctx = store.get_context_by_type_and_name(PIPELINE, pipeline_name)
     if ctx is None:
         return None, None
-    protos = sorted(store.get_artifacts_by_context(ctx.id),
-                    key=lambda a: (a.create_time_since_epoch, a.id), reverse=True)
+    protos = [a for a in store.get_artifacts_by_context(ctx.id) if a.state == pb.Artifact.LIVE
+              and "blessed" in a.custom_properties
+              and a.custom_properties["blessed"].int_value == 1]
+    protos.sort(key=lambda a: (a.create_time_since_epoch, a.id), reverse=True)
     for candidate in artifact_io.get(store, [a.id for a in protos]):
-        if not isinstance(candidate, ModelBlessing) or not candidate.blessed \
-                or not _usable(candidate):
+        if not isinstance(candidate, ModelBlessing) or not os.path.exists(candidate.uri):
             continue
         model_id = candidate.custom_properties.get(MODEL_ID_PROPERTY)
         model = next(iter(artifact_io.get(store, [int(model_id)])), None) \
