@@ -88,3 +88,16 @@ def test_an_edited_module_file_runs_as_edited_in_the_same_process(root, outputs,
         graph = result.results["Transform"].outputs["transform_graph"]
         graphs.append(set(tft.TFTransformOutput(graph.uri).transformed_feature_spec()))
     assert graphs == [{"first"}, {"second"}]
+
+
+@pytest.mark.slow
+def test_transform_runs_on_beam_worker_processes(tmp_path):
+    import tensorflow_transform as tft
+
+    pipeline = tfpipe.Pipeline("transform-multiprocess", tmp_path, list(data_nodes()),
+                               beam_pipeline_args=["--direct_running_mode=multi_processing",
+                                                   "--direct_num_workers=2"])
+    result = tfpipe.run_pipeline(pipeline, quiet=True)
+    graph = result.results["Transform"].outputs["transform_graph"]
+    assert set(tft.TFTransformOutput(graph.uri).transformed_feature_spec()) == \
+        set(FEATURES) | {LABEL}

@@ -1,11 +1,18 @@
 """Loading a user's module file and finding the function a component calls in it
-(``preprocessing_fn`` for Transform, ``run_fn`` for Trainer), as TFX does."""
+(``preprocessing_fn`` for Transform, ``run_fn`` for Trainer), as TFX does.
+
+The module is imported under its own name (``penguin_utils``) so that Beam worker
+processes can import it too: TFT pickles ``preprocessing_fn`` into a Beam step, and
+``worker_pythonpath`` puts the module's folder on the workers' ``PYTHONPATH`` (local
+multi-process runs; on a cluster the code must be installed on the workers).
+"""
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import sys
-from typing import Callable
+from typing import Callable, Iterator
 
 from ..dsl.loader import load_module_from_file
 from ..errors import UserCodeError
@@ -24,6 +31,31 @@ def _forget_loaded_copies(module_file: str) -> None:
             del sys.modules[name]
 
 
+def _module_name(module_file: str) -> str | None:
+    """The file's own module name, unless that is not a Python name or is taken by
+    another module already imported (then the loader picks a private name)."""
+    name = os.path.splitext(os.path.basename(module_file))[0]
+    if not name.isidentifier() or name in sys.modules:
+        return None
+    return name
+
+
+@contextlib.contextmanager
+def worker_pythonpath(module_file: str) -> Iterator[None]:
+    """While the block runs, processes it starts (Beam's multi-process workers) find
+    the module file's folder on their PYTHONPATH."""
+    before = os.environ.get("PYTHONPATH")
+    folder = os.path.dirname(os.path.abspath(module_file))
+    os.environ["PYTHONPATH"] = os.pathsep.join([folder] + ([before] if before else []))
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = before
+
+
 def load_user_function(module_file: str, function: str, node: str, signature: str) -> Callable:
     """``function`` from the Python file ``module_file``, or a UserCodeError naming the
     node, the file and the fix. ``signature`` is how the function should be declared."""
@@ -32,7 +64,7 @@ def load_user_function(module_file: str, function: str, node: str, signature: st
                             fix=f"point module_file at a Python file that defines "
                             f"`def {signature}`")
     _forget_loaded_copies(module_file)
-    module = load_module_from_file(module_file)
+    module = load_module_from_file(module_file, _module_name(module_file))
     fn = getattr(module, function, None)
     if callable(fn):
         return fn

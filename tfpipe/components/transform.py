@@ -18,7 +18,7 @@ from ..dsl import (Examples, ExecutionContext, Input, Output, Parameter, Schema,
                    component)
 from ..errors import InputDataError
 from .beam_io import beam_pipeline, split_pattern, write_split
-from .module_file import load_user_function
+from .module_file import load_user_function, worker_pythonpath
 
 PREPROCESSING_FN = "preprocessing_fn"
 
@@ -81,7 +81,8 @@ def Transform(examples: Input[Examples], schema: Input[Schema],
                                      telemetry_descriptors=["tfpipe", "Transform"])
 
     adapter_config = source(splits[0]).TensorAdapterConfig()
-    with beam_pipeline(context) as p, tft_beam.Context(temp_dir=context.make_tmp_dir()):
+    with worker_pythonpath(module_file), beam_pipeline(context) as p, \
+            tft_beam.Context(temp_dir=context.make_tmp_dir()):
         raw = {s: p | f"Read[{s}]" >> source(s).BeamSource() for s in splits}
         analyze_data = (raw[analyze[0]] if len(analyze) == 1 else
                         [raw[s] for s in analyze] | "FlattenAnalyzeSplits" >> beam.Flatten())
