@@ -187,3 +187,14 @@ def test_a_model_without_a_saved_model_is_bad_input(evaluate_badly):
     error = evaluate_badly(eval_config(value=0.8), model=NotAModel())
     assert isinstance(error, InputDataError)
     assert "holds no SavedModel in Format-Serving/" in str(error)
+
+
+def test_declaring_the_components_imports_no_tensorflow_tfma_beam_or_mlmd():
+    import subprocess
+    import sys
+
+    code = ("import sys; from tfpipe.components import Evaluator, LatestBlessedModelResolver, "
+            "Pusher; print(sorted({m.split('.')[0] for m in sys.modules} & {'tensorflow', "
+            "'tensorflow_model_analysis', 'apache_beam', 'ml_metadata'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
