@@ -54,7 +54,8 @@ def push_atomically(source: str, destination: str) -> int:
                 if not os.path.exists(os.path.join(destination, str(version))):
                     raise
                 version += 1
-        raise OSError(f"no free version number after {version - _MAX_ATTEMPTS}")
+        raise OSError(f"{_MAX_ATTEMPTS} concurrent pushes took every version number up to "
+                      f"{version} in {destination}")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
