@@ -109,8 +109,10 @@ def user_frame(exc: BaseException) -> str | None:
     """file:line of the deepest traceback frame in user code (not tfpipe, not a library)."""
     found = None
     for frame in traceback.extract_tb(exc.__traceback__):
+        if not os.path.isabs(frame.filename):  # compiled library code ("apache_beam/...")
+            continue
         path = os.path.abspath(frame.filename)
-        if path.startswith(_TFPIPE_DIR) or "-packages" in path or frame.filename.startswith("<"):
+        if path.startswith(_TFPIPE_DIR) or "-packages" in path:
             continue
         found = f"{frame.filename}:{frame.lineno}"
     return found
