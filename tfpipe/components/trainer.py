@@ -127,7 +127,8 @@ def _step_args(args: dict | None, name: str, default_split: str, examples: Examp
                               or steps < 1):
         raise ExecutionError(f"{name}['num_steps'] must be a positive integer or None, got "
                              f"{steps!r}.", node=node, fix=f"e.g. {name}={{'num_steps': 100}}")
-    splits = list(args.get("splits") or [default_split])
+    splits = args.get("splits") or [default_split]
+    splits = [splits] if isinstance(splits, str) else list(splits)
     unknown = [s for s in splits if s not in examples.split_names]
     if unknown:
         raise InputDataError(f"{name} reads split(s) {unknown}, but the examples have "

@@ -38,7 +38,7 @@ def _record_batch_to_examples(batch_and_passthrough) -> list[bytes]:
 
 
 def _check_analyze_splits(analyze_splits, split_names: list[str], node: str) -> list[str]:
-    chosen = list(analyze_splits or [])
+    chosen = [analyze_splits] if isinstance(analyze_splits, str) else list(analyze_splits or [])
     unknown = [s for s in chosen if s not in split_names]
     if not chosen or unknown:
         raise InputDataError(f"analyze_splits {chosen} must name splits of the examples, which "
