@@ -60,7 +60,7 @@ def create_pipeline(data_root: str = os.path.join(HERE, "data", "labelled"),
                       schema=schema_gen.outputs["schema"], module_file=MODULE_FILE,
                       train_args={"num_steps": train_steps},
                       eval_args={"num_steps": eval_steps})
-    latest_blessed = LatestBlessedModelResolver()
+    latest_blessed = LatestBlessedModelResolver(candidate=trainer.outputs["model"])
     evaluator = Evaluator(examples=example_gen.outputs["examples"],
                           model=trainer.outputs["model"],
                           baseline_model=latest_blessed.outputs["model"],
