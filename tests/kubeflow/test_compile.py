@@ -156,3 +156,19 @@ def test_compile_imports_no_tensorflow_beam_or_kfp_sdk(tmp_path):
                             cwd=REPO, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_cluster_settings_of_the_pipeline_reach_the_yaml(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "pipeline.py").write_text(
+        "import tfpipe\nfrom tfpipe.components import CsvExampleGen\n"
+        "pipeline = tfpipe.Pipeline('remote', 'gs://bucket/root', "
+        "[CsvExampleGen(input_base='gs://bucket/data')], "
+        "metadata='mysql://tfpipe@mysql.kubeflow:3306/tfpipe')\n")
+    _, text = compile_file(str(tmp_path / "pipeline.py"))
+    spec = strict_spec(text)
+    assert spec.default_pipeline_root == "gs://bucket/root"
+    args = list(spec.deployment_spec["executors"]["exec-csvexamplegen"]["container"]["args"])
+    assert args[args.index("--metadata") + 1] == "mysql://tfpipe@mysql.kubeflow:3306/tfpipe"
+    gen = spec.root.dag.tasks["csvexamplegen"].inputs.parameters["input_base"]
+    assert gen.runtime_value.constant.string_value == "gs://bucket/data"
