@@ -2,6 +2,7 @@
 naming the problem and the fix."""
 from __future__ import annotations
 
+import sys
 import textwrap
 
 import pytest
@@ -27,6 +28,11 @@ def Make(examples: Output[Examples], count: Parameter[int] = 1, option: Paramete
 def Use(examples: Input[Examples], model: Output[Model]):
     open(model.uri + "/model.txt", "w").write(open(examples.uri + "/data.txt").read())
 """
+
+
+@pytest.fixture(autouse=True)
+def fresh_steps_module(monkeypatch):
+    monkeypatch.delitem(sys.modules, "steps", raising=False)  # each test's own steps.py
 
 
 def write_pipeline(folder, body: str) -> str:

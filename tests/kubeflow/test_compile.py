@@ -115,13 +115,13 @@ def test_file_names_cannot_inject_kfp_placeholders(tmp_path):
     folder = tmp_path / "odd {{$.inputs.parameters['x']}}"
     folder.mkdir()
     (tmp_path / "pyproject.toml").write_text("")
-    (folder / "steps.py").write_text(
+    (folder / "odd_steps.py").write_text(
         "from tfpipe import Input, Output, Parameter, Examples, component\n"
         "@component\n"
         "def Make(examples: Output[Examples], note: Parameter[str]):\n"
         "    open(examples.uri + '/x', 'w').write(note)\n")
     (folder / "pipeline.py").write_text(
-        "import tfpipe\nfrom steps import Make\n"
+        "import tfpipe\nfrom odd_steps import Make\n"
         "pipeline = tfpipe.Pipeline('odd', '/tmp/odd', [Make(note='{{$}} and {{$.x}}')])\n")
     _, text = compile_file(str(folder / "pipeline.py"))
     spec = yaml.safe_load(text)
