@@ -135,3 +135,16 @@ def test_cli_reports_an_unknown_runtime_parameter_with_a_suggestion():
     assert result.returncode == 2
     assert "runtime parameter 'data_rot' is not an argument of create_pipeline()" in result.stderr
     assert "Did you mean 'data_root'?" in result.stderr
+
+
+def test_a_create_pipeline_that_uses_a_runtime_parameter_fails_clearly(tmp_path):
+    path = write_pipeline(tmp_path, """\
+        def create_pipeline(data_root: str = os.path.dirname(__file__)):
+            if not os.path.isdir(data_root):
+                raise ValueError(f"no folder {data_root}")
+            return tfpipe.Pipeline('p', 'out', [Make()])
+        """)
+    with pytest.raises(CompileError, match=r"create_pipeline\(\) failed when runtime parameter "
+                       r"'data_root' was '/tfpipe-runtime-parameter/data_root'") as info:
+        compile_file(path, runtime_params=("data_root",))
+    assert "without using it" in info.value.fix

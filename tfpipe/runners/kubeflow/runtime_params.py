@@ -18,7 +18,7 @@ from typing import Any
 
 from ...compiler import PipelineIR, compile_pipeline
 from ...dsl.loader import _import as import_pipeline_file, load_pipeline
-from ...errors import CompileError
+from ...errors import CompileError, TfpipeError
 
 PROBE_PATH = "/tfpipe-runtime-parameter/"  # absolute and normal: abspath() keeps it
 
@@ -122,7 +122,15 @@ def find_wiring(path: str, args: dict[str, Any], base: PipelineIR,
     wiring: dict[tuple[str, str, tuple], str] = {}
     for name, value in values.items():
         probe = _probe(name, value)
-        probed = compile_pipeline(load_pipeline(path, {**args, name: probe}))
+        try:
+            probed = compile_pipeline(load_pipeline(path, {**args, name: probe}))
+        except TfpipeError as exc:
+            raise CompileError(
+                f"create_pipeline() failed when runtime parameter {name!r} was {probe!r} "
+                f"(a stand-in for the values runs will give): {exc.message}",
+                fix=f"create_pipeline() must accept any {type(value).__name__} for {name} "
+                "without using it (e.g. checking that a path exists); else make it a "
+                f"compile-time argument (-p {name}=VALUE)") from exc
         for key in _wired_parameters(base, probed, name, probe):
             if key in wiring:
                 raise CompileError(f"parameter {key[1]!r} depends on both runtime parameters "
