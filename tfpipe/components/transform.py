@@ -84,6 +84,8 @@ def Transform(examples: Input[Examples], schema: Input[Schema],
     with worker_pythonpath(module_file), beam_pipeline(context) as p, \
             tft_beam.Context(temp_dir=context.make_tmp_dir()):
         raw = {s: p | f"Read[{s}]" >> source(s).BeamSource() for s in splits}
+        # What AnalyzeAndTransformDataset does for one split, spelled out: the analysis
+        # may span several splits, and every split goes through the same TransformDataset.
         analyze_data = (raw[analyze[0]] if len(analyze) == 1 else
                         [raw[s] for s in analyze] | "FlattenAnalyzeSplits" >> beam.Flatten())
         transform_fn = ((analyze_data, adapter_config)
