@@ -12,8 +12,8 @@ import tfpipe
 from tfpipe.components import Trainer
 from tfpipe.errors import ExecutionError, UserCodeError
 
-from .penguin_pipeline import (FEATURES, LABEL, LABELLED, MODULE_FILE, UNLABELLED_CSV, csv_rows,
-                               data_nodes, serialized_examples)
+from .penguin_pipeline import (FEATURES, LABEL, LABELLED, MODULE_FILE, REPO, UNLABELLED_CSV,
+                               csv_rows, data_nodes, serialized_examples)
 
 NAME = "trainer-test"
 
@@ -144,3 +144,15 @@ def test_unknown_train_args_are_refused_with_a_suggestion(root, trained):
     with pytest.raises(ExecutionError, match="train_args has no setting 'num_step'. "
                                              "Did you mean 'num_steps'?"):
         run(root, train_args={"num_step": 5})
+
+
+@pytest.mark.parametrize("name", ["penguin", "taxi"])
+def test_the_example_pipelines_take_training_steps_from_the_command_line(name):
+    from tfpipe.dsl.loader import load_pipeline
+
+    path = os.path.join(REPO, "pipelines", name, "pipeline.py")
+    ir = tfpipe.compile_pipeline(load_pipeline(path, {"train_steps": 500, "eval_steps": 7}))
+    trainer = ir.node("Trainer")
+    assert trainer.parameters["train_args"] == {"num_steps": 500}
+    assert trainer.parameters["eval_args"] == {"num_steps": 7}
+    assert trainer.parameters["module_file"].startswith(os.path.join(REPO, "pipelines", name))
