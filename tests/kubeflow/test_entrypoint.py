@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tfpipe import Parameter
 from tfpipe.runners.kubeflow.compile import compile_file
 from tfpipe.runners.kubeflow.paths import (MOUNT_ROOT_ENV, local_path, map_project_paths,
                                            to_image_path)
@@ -171,3 +172,26 @@ def test_project_paths_map_into_the_image():
     assert to_image_path("/home/me/project2/data", "/home/me/proj") == "/home/me/project2/data"
     assert map_project_paths({"files": ["/home/me/proj/a", "gs://b/c"], "n": 1},
                              "/home/me/proj") == {"files": ["/project/a", "gs://b/c"], "n": 1}
+
+
+def test_task_parameters_get_declared_types_runtime_items_and_mounted_paths(monkeypatch):
+    from tfpipe.compiler.ir import NodeIR
+    from tfpipe.runners.kubeflow.entrypoint import task_parameters
+
+    monkeypatch.delenv(MOUNT_ROOT_ENV, raising=False)
+
+    def executor(steps: Parameter[int], rate: Parameter[float], cfg: Parameter[dict],
+                 path: Parameter[str], note: Parameter[str] = None):
+        """An executor signature (never called)."""
+
+    node = NodeIR(id="n", component="C", executor="m:executor", parameters={"note": None},
+                  content_parameters=("path",))
+    values = {"steps": 5.0, "rate": 1, "cfg": {"n": 4.0, "t": {"lower": 0.6}},
+              "path": "gs://b/data", "runtime__m": 1}  # as KFP hands them over
+    params = task_parameters(node, executor, values, [["cfg", ["t", "lower"], "runtime__m"]],
+                             {"cfg": {"t": {"lower": None}, "n": None}})
+    assert params == {"steps": 5, "rate": 1.0, "cfg": {"t": {"lower": 1.0}, "n": 4},
+                      "path": "/gcs/b/data", "note": None}
+    assert type(params["steps"]) is int and type(params["rate"]) is float
+    assert type(params["cfg"]["t"]["lower"]) is float  # the compile-time value was a float
+    assert list(params["cfg"]) == ["t", "n"]  # compile-time key order

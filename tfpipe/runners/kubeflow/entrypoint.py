@@ -72,7 +72,8 @@ def task_parameters(node: NodeIR, fn: Callable, values: dict[str, Any],
         target = params[name]
         for step in path[:-1]:
             target = target[step]
-        target[path[-1]] = integral(carried[key])
+        # The compile-time value there says int or float (KFP sends both as numbers).
+        target[path[-1]] = _coerce(carried[key], type(target[path[-1]]))
     for name in node.content_parameters:
         if isinstance(params.get(name), str) and is_remote(params[name]):
             params[name] = local_path(params[name])
