@@ -1,10 +1,11 @@
 """``tfpipe init``: a ready-to-run project folder from a template shipped in the package.
 
 Templates live in ``tfpipe/templates/project/<name>/`` (package data, so they work from
-an installed tfpipe): a pipeline.py, its module file, the data and a README, plus the
-files of ``_common/`` (a test of the pipeline, a .gitignore). The pipeline, module and
-data files are copies of ``pipelines/<name>/`` in the repository; tests/test_init.py
-keeps them identical (``TFPIPE_SYNC_TEMPLATES=1`` refreshes them).
+an installed tfpipe): a pipeline.py, its module file and the data, plus the files of
+``_common/`` (a test of the pipeline, a .gitignore, a README). In the repository
+``<name>`` is a link to the example pipeline ``pipelines/<name>/``, so there is one copy
+of each; paths written from the repository root in its Python files
+(``pipelines/<name>/pipeline.py``) are rewritten from the project folder.
 Files named ``gitignore`` are written as ``.gitignore`` (packaging tools drop
 dot-files). Imports nothing heavy.
 """
@@ -20,7 +21,8 @@ TEMPLATES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templa
 COMMON = "_common"  # files every template gets: the test, .gitignore
 README = "README.md"  # its {{placeholders}} are filled in for the project
 RENAMES = {"gitignore": ".gitignore"}
-_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "tfpipe_output")
+_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "tfpipe_output",
+                                 ".tfpipe-run.lock")
 
 
 class ProjectError(DefinitionError):
@@ -65,12 +67,23 @@ def create_project(path: str, template: str = "penguin") -> list[str]:
                     os.rename(full, os.path.join(folder, RENAMES[name]))
                     full = os.path.join(folder, RENAMES[name])
                 os.chmod(full, 0o644)  # package data may be read-only
+                if name.endswith(".py"):
+                    _relocate(full, template)
                 written.append(os.path.relpath(full, path))
         _fill_readme(os.path.join(path, README), path, template)
     except OSError as exc:
         raise ProjectError(f"cannot write the project to {path}: {exc.strerror or exc}.",
                            fix="choose a folder you can write to") from exc
     return sorted(written)
+
+
+def _relocate(py_file: str, template: str) -> None:
+    """Paths written from the repository root (pipelines/<name>/...) become paths from
+    the project folder, where its user runs the commands."""
+    with open(py_file, encoding="utf-8") as f:
+        text = f.read()
+    with open(py_file, "w", encoding="utf-8") as f:
+        f.write(text.replace(f"pipelines/{template}/", ""))
 
 
 def _fill_readme(readme: str, path: str, template: str) -> None:
