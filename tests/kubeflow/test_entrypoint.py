@@ -101,6 +101,8 @@ def test_tasks_pass_artifacts_metadata_and_parameters(project, tmp_path):
     # No tfpipe MLMD store: the resolver finds nothing and says so to its consumer.
     resolved = by_task["latestblessedmodelresolver"].executor_output["artifacts"]["model"]
     assert resolved["artifacts"][0]["metadata"] == {"tfpipe_absent": True}
+    resolved_dir = tmp_path / "mnt/gcs/bucket/root/small/run-1/latestblessedmodelresolver/model"
+    assert resolved_dir.is_dir() and not any(resolved_dir.iterdir())  # KFP uploads it
     report = tmp_path / "mnt/gcs/bucket/root/small/run-1/report/schema/report.txt"
     assert report.read_text() == "no baseline"
 

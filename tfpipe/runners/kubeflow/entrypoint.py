@@ -126,6 +126,10 @@ def run_task(executor_input: dict, task_ir: PipelineIR, *, run_id: str = "",
         shutil.rmtree(scratch, ignore_errors=True)
     if result.status == "failed":
         raise result.error
+    for declared_output in declared.values():
+        # A resolver's outputs hold no files; KFP's launcher still uploads each output
+        # path (MinIO, S3), so each exists, empty.
+        os.makedirs(local_path(declared_output["uri"]), exist_ok=True)
     return {"artifacts": {
         name: {"artifacts": [to_runtime(d, result.outputs.get(name), record_id=bool(metadata))]}
         for name, d in sorted(declared.items())}}
