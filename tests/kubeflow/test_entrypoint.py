@@ -156,18 +156,6 @@ def test_unknown_uri_schemes_are_a_clear_error():
         local_path("hdfs://n/x")
 
 
-def test_dict_key_order_is_restored_from_the_compile_time_skeleton():
-    from tfpipe.runners.kubeflow.entrypoint import restore_order
-    from tfpipe.runners.kubeflow.spec import key_order
-
-    value = {"splits": {"train": 2, "eval": 1}, "specs": [{"z": 1, "a": {"y": 0, "b": 0}}]}
-    skeleton = key_order(value)
-    shuffled = {"specs": [{"a": {"b": 0, "y": 0}, "z": 1}], "splits": {"eval": 1, "train": 2}}
-    restored = restore_order(shuffled, skeleton)
-    assert json.dumps(restored) == json.dumps(value)
-    assert key_order({"a": 1, "b": {"c": [1, {"d": 2}]}}) is None  # sorted: nothing to send
-
-
 def test_project_paths_map_into_the_image():
     assert to_image_path("/home/me/proj/pipelines/p/data", "/home/me/proj") == \
         "/project/pipelines/p/data"
@@ -190,10 +178,8 @@ def test_task_parameters_get_declared_types_runtime_items_and_mounted_paths(monk
                   content_parameters=("path",))
     values = {"steps": 5.0, "rate": 1, "cfg": {"n": 4.0, "t": {"lower": 0.6}},
               "path": "gs://b/data", "runtime__m": 1}  # as KFP hands them over
-    params = task_parameters(node, executor, values, [["cfg", ["t", "lower"], "runtime__m"]],
-                             {"cfg": {"t": {"lower": None}, "n": None}})
+    params = task_parameters(node, executor, values, [["cfg", ["t", "lower"], "runtime__m"]])
     assert params == {"steps": 5, "rate": 1.0, "cfg": {"t": {"lower": 1.0}, "n": 4},
                       "path": "/gcs/b/data", "note": None}
     assert type(params["steps"]) is int and type(params["rate"]) is float
     assert type(params["cfg"]["t"]["lower"]) is float  # the compile-time value was a float
-    assert list(params["cfg"]) == ["t", "n"]  # compile-time key order

@@ -33,10 +33,12 @@ def check_splits(splits: dict, node: str) -> list[tuple[str, int]]:
 
 
 def split_index(record: bytes, splits: list[tuple[str, int]]) -> int:
-    """Which split a record goes to: a stable hash of its bytes over the buckets."""
+    """Which split a record goes to: a stable hash of its bytes over the buckets, the
+    buckets dealt to the splits in name order, so the assignment does not depend on
+    the order of the ``splits`` dict (which JSON and KFP's Struct do not keep)."""
     total = sum(b for _, b in splits)
     bucket = int.from_bytes(hashlib.md5(record).digest()[:8], "little") % total
-    for i, (_, buckets) in enumerate(splits):
+    for i, (_, buckets) in sorted(enumerate(splits), key=lambda item: item[1][0]):
         if bucket < buckets:
             return i
         bucket -= buckets
@@ -46,9 +48,9 @@ def split_index(record: bytes, splits: list[tuple[str, int]]) -> int:
 STAGING = ".staging"
 
 
-def write_splits(keyed_batches, examples_uri: str, splits: list[tuple[str, int]]) -> None:
-    """Write batches of (key, serialized example) as gzipped TFRecords in Split-<name>/,
-    each record in the split its key hashes to.
+def _write_shards(batches, examples_uri: str, route, label: str) -> None:
+    """Write batches of (key, serialized example) as gzipped TFRecords in the
+    ``Split-<route(key)>/`` folders.
 
     Each bundle writes one shard per split with TensorFlow's C++ writer, first under
     ``.staging/`` and renamed into place when the bundle finished, so a shard is either
@@ -61,10 +63,10 @@ def write_splits(keyed_batches, examples_uri: str, splits: list[tuple[str, int]]
 
         def process(self, batch):
             for key, record in batch:
-                index = split_index(key, splits)
-                if index not in self.open:
-                    self.open[index] = _open_shard(examples_uri, splits[index][0])
-                self.open[index][0].write(record)
+                split = route(key)
+                if split not in self.open:
+                    self.open[split] = _open_shard(examples_uri, split)
+                self.open[split][0].write(record)
 
         def finish_bundle(self):
             import tensorflow as tf
@@ -74,7 +76,23 @@ def write_splits(keyed_batches, examples_uri: str, splits: list[tuple[str, int]]
                 tf.io.gfile.rename(staged, final, overwrite=True)
             self.open = {}
 
-    keyed_batches | "WriteSplits" >> beam.ParDo(WriteShards())
+    batches | label >> beam.ParDo(WriteShards())
+
+
+def write_splits(keyed_batches, examples_uri: str, splits: list[tuple[str, int]]) -> None:
+    """Write batches of (key, serialized example), each record in the split its key
+    hashes to (see ``split_index``)."""
+    names = [name for name, _ in splits]
+    _write_shards(keyed_batches, examples_uri, lambda key: names[split_index(key, splits)],
+                  "WriteSplits")
+
+
+def write_split(record_batches, examples_uri: str, split: str) -> None:
+    """Write batches of serialized examples into ``Split-<split>/``."""
+    import apache_beam as beam
+
+    keyed = record_batches | f"Key[{split}]" >> beam.Map(lambda batch: [(None, r) for r in batch])
+    _write_shards(keyed, examples_uri, lambda _: split, f"Write[{split}]")
 
 
 def _open_shard(examples_uri: str, split: str):
@@ -104,15 +122,6 @@ def finish_splits(examples_uri: str, splits: list[tuple[str, int]]) -> None:
             tf.io.gfile.makedirs(folder)
             tf.io.TFRecordWriter(os.path.join(folder, f"{TFRECORD_PREFIX}-empty.gz"),
                                  options="GZIP").close()
-
-
-def write_split(records, examples_uri: str, split: str) -> None:
-    """Write serialized examples as gzipped TFRecords in ``<examples_uri>/Split-<split>/``."""
-    import apache_beam as beam
-
-    records | f"Write[{split}]" >> beam.io.WriteToTFRecord(
-        os.path.join(examples_uri, f"Split-{split}", TFRECORD_PREFIX),
-        file_name_suffix=".gz", compression_type=beam.io.filesystem.CompressionTypes.GZIP)
 
 
 def split_pattern(uri: str, split: str) -> str:

@@ -17,7 +17,7 @@ import os
 from ..dsl import (Examples, ExecutionContext, Input, Output, Parameter, Schema, TransformGraph,
                    component)
 from ..errors import InputDataError
-from .beam_io import beam_pipeline, split_pattern, write_split
+from .beam_io import beam_pipeline, finish_splits, split_pattern, write_split
 from .module_file import load_user_function, worker_pythonpath
 
 PREPROCESSING_FN = "preprocessing_fn"
@@ -83,20 +83,23 @@ def Transform(examples: Input[Examples], schema: Input[Schema],
     adapter_config = source(splits[0]).TensorAdapterConfig()
     with worker_pythonpath(module_file), beam_pipeline(context) as p, \
             tft_beam.Context(temp_dir=context.make_tmp_dir()):
-        raw = {s: p | f"Read[{s}]" >> source(s).BeamSource() for s in splits}
         # What AnalyzeAndTransformDataset does for one split, spelled out: the analysis
         # may span several splits, and every split goes through the same TransformDataset.
-        analyze_data = (raw[analyze[0]] if len(analyze) == 1 else
-                        [raw[s] for s in analyze] | "FlattenAnalyzeSplits" >> beam.Flatten())
+        # The analysed splits are read twice (to analyse, then to transform), streaming,
+        # rather than read once and held in memory until the analysis is done.
+        analyze_data = [p | f"ReadForAnalysis[{s}]" >> source(s).BeamSource()
+                        for s in analyze] | "FlattenAnalyzeSplits" >> beam.Flatten()
         transform_fn = ((analyze_data, adapter_config)
                         | "Analyze" >> tft_beam.AnalyzeDataset(preprocessing_fn))
         _ = transform_fn | "WriteTransformGraph" >> tft_beam.WriteTransformFn(
             transform_graph.uri)
         for split in splits:
-            transformed, _ = (((raw[split], adapter_config), transform_fn)
+            raw = p | f"Read[{split}]" >> source(split).BeamSource()
+            transformed, _ = (((raw, adapter_config), transform_fn)
                               | f"Transform[{split}]" >> tft_beam.TransformDataset(
                                   output_record_batches=True))
-            write_split(transformed | f"Encode[{split}]" >> beam.FlatMap(
+            write_split(transformed | f"Encode[{split}]" >> beam.Map(
                 _record_batch_to_examples), transformed_examples.uri, split)
+    finish_splits(transformed_examples.uri, [(split, 1) for split in splits])
     transformed_examples.split_names = splits
     transformed_examples.properties.update(span=examples.span, version=0)

@@ -43,30 +43,17 @@ def _coerce(value: Any, declared: Any) -> Any:
     return integral(value)
 
 
-def restore_order(value: Any, skeleton: Any) -> Any:
-    """``value`` with its dicts' keys in the order of ``skeleton`` (see spec.key_order)."""
-    if isinstance(value, dict) and isinstance(skeleton, dict):
-        keys = [k for k in skeleton if k in value] + [k for k in value if k not in skeleton]
-        return {k: restore_order(value[k], skeleton.get(k)) for k in keys}
-    if isinstance(value, list) and isinstance(skeleton, list) and len(value) == len(skeleton):
-        return [restore_order(v, s) for v, s in zip(value, skeleton)]
-    return value
-
-
 def task_parameters(node: NodeIR, fn: Callable, values: dict[str, Any],
-                    runtime_items: list | None = None,
-                    key_orders: dict | None = None) -> dict[str, Any]:
+                    runtime_items: list | None = None) -> dict[str, Any]:
     """The node's parameters: its None ones from the IR, the rest from KFP, items of
     dict and list parameters that pipeline parameters set put in place
-    (``runtime_items``: [parameter, path, task input] triples), dict keys in their
-    compile-time order (``key_orders``); file paths given as
+    (``runtime_items``: [parameter, path, task input] triples); file paths given as
     gs:// (s3://, minio://) URIs become the mounted local paths."""
     declared = _declared_types(fn)
     params = dict(node.parameters)
     carried = {k: v for k, v in values.items() if k.startswith(RUNTIME_INPUT_PREFIX)}
     for name, value in values.items():
         if name not in carried:
-            value = restore_order(value, (key_orders or {}).get(name))
             params[name] = _coerce(value, declared.get(name))
     for name, path, key in runtime_items or []:
         target = params[name]
@@ -101,8 +88,7 @@ def _declared_outputs(node: NodeIR, executor_input: dict) -> dict[str, dict]:
 
 
 def run_task(executor_input: dict, task_ir: PipelineIR, *, run_id: str = "",
-             metadata: str | None = None, runtime_items: list | None = None,
-             key_orders: dict | None = None) -> dict:
+             metadata: str | None = None, runtime_items: list | None = None) -> dict:
     """Run the node of ``task_ir``; returns KFP's executor output. Raises the node's
     TfpipeError if it fails."""
     from ...metadata.store import connect
@@ -111,8 +97,7 @@ def run_task(executor_input: dict, task_ir: PipelineIR, *, run_id: str = "",
     [node] = task_ir.nodes
     fn = executor_io.load_executor(node)
     values = executor_input.get("inputs", {}).get("parameterValues", {})
-    node = replace(node, parameters=task_parameters(node, fn, values, runtime_items,
-                                                      key_orders),
+    node = replace(node, parameters=task_parameters(node, fn, values, runtime_items),
                    enable_cache=False)
     declared = _declared_outputs(node, executor_input)
     scratch = tempfile.mkdtemp(prefix="tfpipe-task-")
@@ -144,8 +129,7 @@ def write_executor_output(executor_input: dict, output: dict) -> str:
 
 
 def main(executor_input_json: str, task_ir_json: str, *, run_id: str = "",
-         metadata: str | None = None, runtime_items_json: str | None = None,
-         key_order_json: str | None = None) -> None:
+         metadata: str | None = None, runtime_items_json: str | None = None) -> None:
     executor_input = json.loads(executor_input_json)
     task_ir = PipelineIR.from_json(task_ir_json)
     if len(task_ir.nodes) != 1:
@@ -153,6 +137,5 @@ def main(executor_input_json: str, task_ir_json: str, *, run_id: str = "",
                           fix="recompile the pipeline with tfpipe compile")
     metadata = metadata or os.environ.get(METADATA_ENV) or None
     output = run_task(executor_input, task_ir, run_id=run_id, metadata=metadata,
-                      runtime_items=json.loads(runtime_items_json or "null"),
-                      key_orders=json.loads(key_order_json or "null"))
+                      runtime_items=json.loads(runtime_items_json or "null"))
     write_executor_output(executor_input, output)

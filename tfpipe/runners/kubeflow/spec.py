@@ -40,26 +40,6 @@ def artifact_type(type_name: str) -> dict:
             "schemaVersion": ARTIFACT_SCHEMA_VERSION}
 
 
-def key_order(value: Any) -> Any:
-    """The keys of the dicts in ``value``, in order, as a skeleton (leaves None); None
-    if every dict's keys are already sorted. KFP's Struct parameters do not keep key
-    order, and some executors read it (CsvExampleGen's ``splits`` assigns hash buckets
-    in that order), so the entrypoint puts it back."""
-    def skeleton(v):
-        if isinstance(v, dict):
-            return {k: skeleton(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [skeleton(x) for x in v]
-        return None
-
-    def ordered(v):
-        if isinstance(v, dict):
-            return list(v) == sorted(v) and all(ordered(x) for x in v.values())
-        return all(ordered(x) for x in v) if isinstance(v, list) else True
-
-    return None if ordered(value) else skeleton(value)
-
-
 def json_arg(value: Any, *, sort_keys: bool = False) -> str:
     """A JSON value as one argv item. ``{{`` is escaped so that KFP can never read a
     file name, key or value in it as a placeholder ("{{" only occurs inside JSON
@@ -153,10 +133,6 @@ def pipeline_spec(ir: PipelineIR, *, image: str, metadata: str | None = None,
                 "--task-ir", task_ir_json(ir, node)]
         if items:
             args += ["--runtime-items", json_arg(items)]
-        orders = {k: o for k, v in sorted(node.parameters.items())
-                  if (o := key_order(v)) is not None}
-        if orders:
-            args += ["--key-order", json_arg(orders)]
         if metadata:
             args += ["--metadata", metadata]
         executors[f"exec-{task}"] = {"container": {"image": image, "command": list(ENTRYPOINT),
