@@ -27,7 +27,7 @@ from tfpipe import (Examples, Input, Model, ModelBlessing, Output, Parameter, Sc
 def Make(examples: Output[Examples], rows: Parameter[int], scale: Parameter[float] = 1.0,
          options: Parameter[dict] = None):
     assert isinstance(rows, int) and isinstance(scale, float), (rows, scale)
-    assert options is None or list(options["splits"].items()) == [("train", 2), ("eval", 1)]
+    assert options is None or options["splits"] == {"train": 2, "eval": 1}
     open(examples.uri + "/data.txt", "w").write(str(rows * scale))
     examples.split_names = ["train", "eval"]
     examples.properties["span"] = 3
