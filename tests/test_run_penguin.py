@@ -99,3 +99,47 @@ def test_a_second_run_reuses_every_node(first_run):
         first, second = store.executions("penguin", node)
         assert store.state(second) == "CACHED"
         assert {a.id for a in store.outputs(second.id)} == {a.id for a in store.outputs(first.id)}
+
+
+def _pushed_versions(root) -> dict[str, bytes]:
+    """Every file of every pushed version, with its content."""
+    serving = root / "serving_model"
+    return {str(p.relative_to(serving)): p.read_bytes()
+            for p in sorted(serving.rglob("*")) if p.is_file()}
+
+
+def test_the_pushed_model_predicts_species_from_raw_csv_rows(first_run):
+    import csv
+
+    import tensorflow as tf
+
+    root, _ = first_run
+    [version] = [p for p in (root / "serving_model").iterdir() if p.name.isdigit()]
+    model = tf.saved_model.load(str(version))
+    with open(PENGUIN / "data" / "unlabelled.csv") as f:
+        rows = list(csv.DictReader(f))
+    examples = [tf.train.Example(features=tf.train.Features(feature={
+        k: tf.train.Feature(float_list=tf.train.FloatList(value=[float(v)]))
+        for k, v in row.items()})).SerializeToString() for row in rows]
+    outputs = model.signatures["serving_default"](examples=tf.constant(examples))
+    [predictions] = outputs.values()
+    assert predictions.shape == (len(rows), 3)  # one probability per species
+    assert all(abs(sum(p) - 1) < 1e-3 for p in predictions.numpy().tolist())
+
+
+def test_a_model_below_the_threshold_is_not_blessed_and_nothing_is_pushed(first_run):
+    root, _ = first_run
+    before = _pushed_versions(root)
+    result = run_cli("run", PIPELINE, "-p", f"pipeline_root={root}", "-p", "train_steps=7",
+                     "-p", "min_accuracy=1.01")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "✔ Trainer  finished" in result.stdout  # a new model
+    store = Store(root / "metadata.sqlite")
+    latest = store.executions("penguin", "Evaluator")[-1]
+    [blessing] = [a for a in store.outputs(latest.id) if "/blessing/" in a.uri]
+    assert blessing.custom_properties["blessed"].int_value == 0
+    assert "1.01" in blessing.custom_properties["reason"].string_value
+    pusher = store.executions("penguin", "Pusher")[-1]
+    [pushed] = store.outputs(pusher.id)
+    assert pushed.custom_properties["pushed"].int_value == 0
+    assert _pushed_versions(root) == before, "the served versions are untouched"
