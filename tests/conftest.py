@@ -53,3 +53,17 @@ class Store:
 
     def artifact_state(self, artifact) -> str:
         return self.pb.Artifact.State.Name(artifact.state)
+
+
+GOLDEN = REPO / "tests" / "golden"
+UPDATE_GOLDENS = "TFPIPE_UPDATE_GOLDENS"
+
+
+def assert_matches_golden(text: str, name: str) -> None:
+    """``text`` equals the golden file ``tests/golden/<name>``; with
+    TFPIPE_UPDATE_GOLDENS=1 set, the golden file is rewritten instead."""
+    golden = GOLDEN / name
+    if os.environ.get(UPDATE_GOLDENS):
+        golden.write_text(text)
+    assert text == golden.read_text(), f"{name} changed; if intended, regenerate it with " \
+                                       f"{UPDATE_GOLDENS}=1"

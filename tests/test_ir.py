@@ -6,7 +6,6 @@ Regenerate the golden files after an intended change with
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
@@ -15,9 +14,8 @@ from tfpipe.compiler import PipelineIR
 from tfpipe.dsl.loader import load_pipeline
 from tfpipe.errors import CompileError
 
-from .conftest import REPO, run_cli
+from .conftest import GOLDEN, REPO, assert_matches_golden, run_cli
 
-GOLDEN = REPO / "tests" / "golden"
 PIPELINES = ["penguin", "taxi"]
 
 
@@ -29,12 +27,7 @@ def normalised(text: str) -> str:
 @pytest.mark.parametrize("name", PIPELINES)
 def test_example_pipeline_ir_matches_golden(name):
     ir = tfpipe.compile_pipeline(load_pipeline(str(REPO / "pipelines" / name / "pipeline.py")))
-    text = normalised(ir.to_json())
-    golden = GOLDEN / f"{name}.ir.json"
-    if os.environ.get("TFPIPE_UPDATE_GOLDENS"):
-        golden.write_text(text)
-    assert text == golden.read_text(), f"IR of {name} changed; if intended, regenerate " \
-                                       "with TFPIPE_UPDATE_GOLDENS=1"
+    assert_matches_golden(normalised(ir.to_json()), f"{name}.ir.json")
 
 
 @pytest.mark.parametrize("name", PIPELINES)

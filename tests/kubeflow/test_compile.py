@@ -8,7 +8,6 @@ Regenerate the golden files after an intended change with
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
@@ -20,10 +19,9 @@ from kfp.pipeline_spec import pipeline_spec_pb2
 from tfpipe.runners.kubeflow.compile import compile_file
 from tfpipe.runners.kubeflow.spec import EXECUTOR_INPUT, RUN_ID
 
-from ..conftest import REPO, run_cli
+from ..conftest import REPO, assert_matches_golden, run_cli
 from .kfp_sim import PLACEHOLDER
 
-GOLDEN = REPO / "tests" / "golden"
 PIPELINES = ["penguin", "taxi"]
 
 
@@ -43,11 +41,7 @@ def test_example_pipeline_yaml_matches_golden(name, tmp_path):
     assert result.returncode == 0, result.stderr
     text = out.read_text()
     assert str(REPO) not in text, "paths of this checkout must map into the image"
-    golden = GOLDEN / f"{name}.kfp.yaml"
-    if os.environ.get("TFPIPE_UPDATE_GOLDENS"):
-        golden.write_text(text)
-    assert text == golden.read_text(), f"KFP YAML of {name} changed; if intended, regenerate " \
-                                       "with TFPIPE_UPDATE_GOLDENS=1"
+    assert_matches_golden(text, f"{name}.kfp.yaml")
 
 
 @pytest.mark.parametrize("name", PIPELINES)
