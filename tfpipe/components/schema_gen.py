@@ -27,9 +27,42 @@ def SchemaGen(statistics: Input[ExampleStatistics], schema: Output[Schema],
     from .statistics_gen import load_statistics
 
     split = "train" if "train" in statistics.split_names else statistics.split_names[0]
-    inferred = tfdv.infer_schema(load_statistics(statistics, split),
-                                 infer_feature_shape=infer_feature_shape)
+    train = load_statistics(statistics, split)
+    inferred = tfdv.infer_schema(train, infer_feature_shape=infer_feature_shape)
+    others = [load_statistics(statistics, s) for s in statistics.split_names if s != split]
+    _types_from_other_splits(inferred, train, others)
     tfdv.write_schema_text(inferred, schema_path(schema))
+
+
+def _types_from_other_splits(schema, train, others) -> None:
+    """A feature missing from every train example has no type in the train statistics
+    (TFDV would call it BYTES); take its type from a split where it has values, so
+    that split is not read with the wrong type."""
+    from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
+
+    stats_types = {statistics_pb2.FeatureNameStatistics.INT: schema_pb2.INT,
+                   statistics_pb2.FeatureNameStatistics.FLOAT: schema_pb2.FLOAT,
+                   statistics_pb2.FeatureNameStatistics.STRING: schema_pb2.BYTES,
+                   statistics_pb2.FeatureNameStatistics.BYTES: schema_pb2.BYTES}
+
+    def present(stats_list):
+        return {".".join(f.path.step): f for f in stats_list.datasets[0].features
+                if (c := _common(f)) is not None and c.num_non_missing > 0}
+
+    seen_in_train = present(train)
+    typed = {}
+    for stats in others:
+        for name, f in present(stats).items():
+            typed.setdefault(name, stats_types.get(f.type))
+    for feature in schema.feature:
+        if feature.name not in seen_in_train and typed.get(feature.name):
+            feature.type = typed[feature.name]
+            feature.ClearField("domain_info")
+
+
+def _common(feature_stats):
+    kind = feature_stats.WhichOneof("stats")
+    return getattr(feature_stats, kind).common_stats if kind else None
 
 
 @component(content_parameters=("schema_file",))
