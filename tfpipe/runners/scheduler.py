@@ -104,9 +104,12 @@ class _Run:
                 for name, i in node.inputs.items()}
 
     def launch(self, node_id: str, inputs: dict) -> NodeResult:
+        """Run one node (on a pool thread); its start and end are shown as they happen."""
         node = self.ir.node(node_id)
         self.progress.started(node_id, node.component)
-        return launch(self.store, self.ir, node, self.run_id, inputs)
+        result = launch(self.store, self.ir, node, self.run_id, inputs)
+        self.progress.finished(result)
+        return result
 
 
 def run(ir: PipelineIR, *, explain_cache: bool = False, quiet: bool = False,
@@ -129,6 +132,7 @@ def run(ir: PipelineIR, *, explain_cache: bool = False, quiet: bool = False,
             for node_id in sorted(sorter.get_ready(), key=order.get):
                 prepared = run_.prepare(node_id)
                 if isinstance(prepared, NodeResult):
+                    run_.progress.finished(prepared)
                     _finish(run_, sorter, prepared)
                 else:
                     running[pool.submit(run_.launch, node_id, prepared)] = node_id
@@ -145,7 +149,6 @@ def run(ir: PipelineIR, *, explain_cache: bool = False, quiet: bool = False,
 
 def _finish(run_: _Run, sorter: graphlib.TopologicalSorter, result: NodeResult) -> None:
     run_.results[result.node_id] = result
-    run_.progress.finished(result)
     sorter.done(result.node_id)
 
 
