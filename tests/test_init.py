@@ -1,7 +1,6 @@
 """``tfpipe init``: a new user's project, from creation to a traced pushed model."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 

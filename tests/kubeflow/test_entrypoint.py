@@ -3,7 +3,6 @@ about a second): artifacts and their metadata between tasks, the resolver with a
 without a tfpipe MLMD store, failures, and URI mapping."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,6 @@ class ExecutionContext:
     beam_pipeline_args: tuple[str, ...] = ()
     tmp_dir: str = ""
     metadata: str = ""  # the MLMD store (path or URL), for components that query it
-    extra: dict = field(default_factory=dict)
 
     def warn(self, text: str) -> None:
         """Show the user a warning from inside an executor, under the node's progress line."""

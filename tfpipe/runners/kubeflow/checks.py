@@ -85,5 +85,5 @@ def check_task_names(names: dict[str, str]) -> None:
         if task in seen:
             raise CompileError(f"the node ids {seen[task]!r} and {node_id!r} both become the "
                                f"Kubeflow task name {task!r}.", node=node_id,
-                               fix=f"give one of them a distinct id with .with_id(...)")
+                               fix="give one of them a distinct id with .with_id(...)")
         seen[task] = node_id
