@@ -64,26 +64,33 @@ def connect(target: str, *, readonly: bool = False):
                                 f"{exc.strerror}.", fix="choose a writable pipeline_root or "
                                 "metadata path") from exc
     try:
+        if config.HasField("sqlite"):  # another process may be creating the same store
+            return retrying(metadata_store.MetadataStore, config, attempts=8,
+                            transient=lambda text: "not a database" not in text)
         return metadata_store.MetadataStore(config)
     except Exception as exc:  # MLMD raises its own errors.* types for every backend problem
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = first.rsplit(" query:", 1)[0]  # not the SQL MLMD was running
         raise MetadataError(f"cannot open the metadata store at {describe(target)}: {first}",
                             fix="check the path or URL; a corrupt SQLite file can be moved "
                             "away to start a fresh store") from exc
 
 
-def retrying(call, *args, attempts: int = 40, **kwargs):
-    """Call an MLMD write, retrying while another process holds the SQLite write lock
-    (runs of different pipelines may share one store)."""
+def _locked(text: str) -> bool:
+    return any(w in text for w in ("locked", "busy", "deadlock"))
+
+
+def retrying(call, *args, attempts: int = 40, transient=_locked, **kwargs):
+    """Call MLMD, retrying while another process holds the SQLite write lock (runs of
+    different pipelines may share one store); ``transient`` says which errors (lower-case
+    text) are worth another try."""
     import time
 
     for attempt in range(attempts):
         try:
             return call(*args, **kwargs)
         except Exception as exc:  # MLMD's errors.InternalError / AbortedError
-            text = str(exc).lower()
-            if attempt == attempts - 1 or not any(w in text for w in ("locked", "busy",
-                                                                       "deadlock")):
+            if attempt == attempts - 1 or not transient(str(exc).lower()):
                 raise
             time.sleep(min(0.05 * 2 ** attempt, 1.0))
     raise AssertionError("unreachable")
