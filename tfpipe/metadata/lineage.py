@@ -201,6 +201,19 @@ def _producers(store, artifact_ids) -> tuple[dict[int, int], dict[int, int]]:
     return producer, again
 
 
+def _follow(store, executions: set[int], event_type, record: dict, seen: set[int]) -> set[int]:
+    """Record the ``event_type`` events of ``executions`` (execution -> [(key, artifact)])
+    and return the artifacts among them not seen before (now marked seen)."""
+    found = set()
+    for e in store.get_events_by_execution_ids(sorted(executions)) if executions else []:
+        if e.type == event_type:
+            record.setdefault(e.execution_id, []).append((_key(e), e.artifact_id))
+            if e.artifact_id not in seen:
+                seen.add(e.artifact_id)
+                found.add(e.artifact_id)
+    return found
+
+
 def trace(store, artifact_id: int, *, upstream: bool = True,
           downstream: bool = True) -> Lineage:
     """The lineage of one artifact: everything it came from and everything made from it."""
@@ -215,13 +228,7 @@ def trace(store, artifact_id: int, *, upstream: bool = True,
         lineage.cached_uses.update(again)
         new_execs = set(producer.values()) - seen_executions
         seen_executions |= new_execs
-        todo = set()
-        for e in store.get_events_by_execution_ids(sorted(new_execs)) if new_execs else []:
-            if e.type == pb.Event.INPUT:
-                lineage.inputs.setdefault(e.execution_id, []).append((_key(e), e.artifact_id))
-                if e.artifact_id not in seen_artifacts:
-                    seen_artifacts.add(e.artifact_id)
-                    todo.add(e.artifact_id)
+        todo = _follow(store, new_execs, pb.Event.INPUT, lineage.inputs, seen_artifacts)
     todo = {artifact_id}
     while downstream and todo:  # artifact -> executions reading it -> what they produced
         events = store.get_events_by_artifact_ids(sorted(todo))
@@ -234,13 +241,7 @@ def trace(store, artifact_id: int, *, upstream: bool = True,
                 new_execs.add(e.execution_id)
         new_execs -= seen_executions
         seen_executions |= new_execs
-        todo = set()
-        for e in store.get_events_by_execution_ids(sorted(new_execs)) if new_execs else []:
-            if e.type == pb.Event.OUTPUT:
-                lineage.outputs.setdefault(e.execution_id, []).append((_key(e), e.artifact_id))
-                if e.artifact_id not in seen_artifacts:
-                    seen_artifacts.add(e.artifact_id)
-                    todo.add(e.artifact_id)
+        todo = _follow(store, new_execs, pb.Event.OUTPUT, lineage.outputs, seen_artifacts)
     lineage.artifacts = _artifact_infos(store, seen_artifacts)
     lineage.executions = _execution_infos(store, seen_executions)
     return lineage
