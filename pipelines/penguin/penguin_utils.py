@@ -11,7 +11,7 @@ import tensorflow_transform as tft
 import tf_keras as keras
 from tfx_bsl.public import tfxio
 
-from tfpipe.components.serving import export_serving_model
+from tfpipe.components.serving import export_serving_model, warm_start
 
 FEATURE_KEYS = ["culmen_length_mm", "culmen_depth_mm", "flipper_length_mm", "body_mass_g"]
 LABEL_KEY = "species"
@@ -58,6 +58,7 @@ def run_fn(fn_args):
                            EVAL_BATCH_SIZE)
     tf.random.set_seed(fn_args.custom_config.get("seed", 0))
     model = build_model(**fn_args.custom_config.get("model", {}))
+    warm_start(model, fn_args.base_model)  # from the latest blessed model, if one is given
     model.fit(train, steps_per_epoch=fn_args.train_steps, validation_data=evaluation,
               validation_steps=fn_args.eval_steps, verbose=0,
               callbacks=[keras.callbacks.TensorBoard(log_dir=fn_args.model_run_dir)])

@@ -90,6 +90,10 @@ def check_producers_in_pipeline(pipeline: Pipeline) -> None:
                 raise _error(node, f"input {name!r} uses an output of {channel.producer.id!r}, "
                              "which is not in the pipeline.",
                              f"add {channel.producer.id} to Pipeline(components=[...])")
+        for other in node.after_nodes:
+            if id(other) not in members:
+                raise _error(node, f"it runs .after({other.id!r}), which is not in the "
+                             "pipeline.", f"add {other.id} to Pipeline(components=[...])")
 
 
 def _json_problem(value: Any, path: str) -> str | None:
@@ -122,7 +126,8 @@ def check_parameters_serialisable(pipeline: Pipeline) -> None:
 
 
 def check_acyclic(pipeline: Pipeline) -> None:
-    graph = {n.id: {c.producer.id for c in n.inputs.values()} for n in pipeline.components}
+    graph = {n.id: {c.producer.id for c in n.inputs.values()} | {a.id for a in n.after_nodes}
+             for n in pipeline.components}
     try:
         graphlib.TopologicalSorter(graph).prepare()
     except graphlib.CycleError as exc:

@@ -14,7 +14,8 @@ def _topological(nodes: list[Node]) -> list[Node]:
     """Upstream first; among nodes ready together, by id, so the order is stable."""
     by_id = {n.id: n for n in nodes}
     sorter = graphlib.TopologicalSorter(
-        {n.id: {c.producer.id for c in n.inputs.values()} for n in nodes})
+        {n.id: {c.producer.id for c in n.inputs.values()} | {a.id for a in n.after_nodes}
+         for n in nodes})
     sorter.prepare()
     order: list[Node] = []
     while sorter.is_active():
@@ -29,13 +30,15 @@ def _node_ir(node: Node, pipeline: Pipeline) -> NodeIR:
     params = {name: p.default for name, p in spec.parameters.items() if not p.required}
     params.update(node.parameters)
     params = json.loads(json.dumps(params))  # tuples -> lists: what a JSON round trip gives
-    inputs = {name: InputIR(ch.producer.id, ch.output, ch.type.TYPE_NAME)
+    inputs = {name: InputIR(ch.producer.id, ch.output, ch.type.TYPE_NAME,
+                            spec.inputs[name].many)
               for name, ch in sorted(node.inputs.items())}
     return NodeIR(
         id=node.id, component=spec.name, executor=spec.executor, inputs=inputs,
         outputs={name: t.TYPE_NAME for name, t in sorted(spec.outputs.items())},
         parameters=params,
-        upstream=tuple(sorted({i.producer for i in inputs.values()})),
+        upstream=tuple(sorted({i.producer for i in inputs.values()}
+                              | {a.id for a in node.after_nodes})),
         enable_cache=spec.cacheable and (pipeline.enable_cache if node.enable_cache is None
                                          else node.enable_cache),
         source_file=spec.source_file,

@@ -21,6 +21,7 @@ class InputIR:
     producer: str
     output: str
     type: str
+    many: bool = False  # the executor takes every artifact of the channel, as a list
 
 
 @dataclass(frozen=True)

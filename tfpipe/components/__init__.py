@@ -7,12 +7,12 @@ from .example_gen import CsvExampleGen, ImportExampleGen
 from .evaluator import Evaluator
 from .example_validator import ExampleValidator
 from .pusher import Pusher
-from .resolver import LatestBlessedModelResolver
+from .resolver import LatestBlessedModelResolver, PreviousSpanResolver, RollingWindowResolver
 from .schema_gen import ImportSchemaGen, SchemaGen
 from .statistics_gen import StatisticsGen
 from .trainer import Trainer
 from .transform import Transform
 
 __all__ = ["CsvExampleGen", "Evaluator", "ExampleValidator", "ImportExampleGen", "ImportSchemaGen",
-           "LatestBlessedModelResolver", "Pusher", "SchemaGen", "StatisticsGen", "Trainer",
-           "Transform"]
+           "LatestBlessedModelResolver", "PreviousSpanResolver", "Pusher", "RollingWindowResolver",
+           "SchemaGen", "StatisticsGen", "Trainer", "Transform"]

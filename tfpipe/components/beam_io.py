@@ -87,12 +87,14 @@ def write_splits(keyed_batches, examples_uri: str, splits: list[tuple[str, int]]
                   "WriteSplits")
 
 
-def write_split(record_batches, examples_uri: str, split: str) -> None:
-    """Write batches of serialized examples into ``Split-<split>/``."""
+def write_split(record_batches, examples_uri: str, split: str, label: str = "") -> None:
+    """Write batches of serialized examples into ``Split-<split>/`` (``label`` names
+    the Beam steps when one pipeline writes a split several times)."""
     import apache_beam as beam
 
-    keyed = record_batches | f"Key[{split}]" >> beam.Map(lambda batch: [(None, r) for r in batch])
-    _write_shards(keyed, examples_uri, lambda _: split, f"Write[{split}]")
+    label = label or split
+    keyed = record_batches | f"Key[{label}]" >> beam.Map(lambda batch: [(None, r) for r in batch])
+    _write_shards(keyed, examples_uri, lambda _: split, f"Write[{label}]")
 
 
 def _open_shard(examples_uri: str, split: str):

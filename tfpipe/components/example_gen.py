@@ -8,22 +8,38 @@ import os
 
 from ..dsl import ExecutionContext, Examples, Output, Parameter, component
 from ..errors import InputDataError
-from . import csv_batches
+from . import csv_batches, spans
 from .beam_io import DEFAULT_SPLITS, beam_pipeline, check_splits, finish_splits, write_splits
 
 
 
-def _input_files(input_base: str, pattern: str, node: str) -> list[str]:
+def _input_span(input_base: str, pattern: str, range_config: dict | None,
+                node: str) -> spans.SpanFiles:
+    """The files to read: one span (the latest, or range_config's) when the pattern has
+    {SPAN}/{VERSION}/date placeholders, else every file matching it (span 0)."""
     if os.path.isfile(input_base):
-        return [input_base]
+        return spans.SpanFiles(0, 0, (input_base,), ".")
     if not os.path.isdir(input_base):
         raise InputDataError(f"input_base {input_base} does not exist.", node=node,
                              fix="point input_base at a folder of data files (or one file)")
-    files = sorted(glob.glob(os.path.join(input_base, pattern)))
+    if spans.has_placeholders(pattern):
+        return spans.select(input_base, pattern, range_config, node)
+    if range_config:
+        raise InputDataError(f"range_config needs an input_pattern with {{SPAN}} (or a date), "
+                             f"but input_pattern is {pattern!r}.", node=node,
+                             fix="e.g. input_pattern='span-{SPAN}/*.csv'")
+    files = sorted(glob.glob(os.path.join(glob.escape(input_base), pattern)))
     if not files:
         raise InputDataError(f"no {pattern} files in {input_base}.", node=node,
                              fix=f"put the data files ({pattern}) in that folder")
-    return files
+    return spans.SpanFiles(0, 0, tuple(files), ".")
+
+
+def _record_span(examples: Examples, split_list, chosen: spans.SpanFiles) -> None:
+    examples.split_names = [name for name, _ in split_list]
+    examples.properties.update(span=chosen.span, version=chosen.version)
+    examples.custom_properties.update(input_fingerprint=chosen.fingerprint,
+                                      input_files=len(chosen.files))
 
 
 def _read_header(path: str, node: str) -> list[str]:
@@ -80,14 +96,21 @@ def _KindsCombine(width: int):
 
 @component(content_parameters=("input_base",))
 def CsvExampleGen(examples: Output[Examples], input_base: Parameter[str],
-                  splits: Parameter[dict] = DEFAULT_SPLITS, context: ExecutionContext = None):
+                  splits: Parameter[dict] = DEFAULT_SPLITS, input_pattern: Parameter[str] = "*.csv",
+                  range_config: Parameter[dict] = None, context: ExecutionContext = None):
     """Read the CSV files in ``input_base`` (one header row each; empty cells are missing
-    values) and write them as tf.Examples split by hash into ``splits`` buckets."""
+    values) and write them as tf.Examples split by hash into ``splits`` buckets.
+
+    ``input_pattern`` may name spans with TFX's placeholders (``span-{SPAN}/*.csv``,
+    ``{YYYY}-{MM}-{DD}/*.csv``, ``{VERSION}``): then the latest span (in its latest
+    version) is read, or the one ``range_config`` names, and the artifact records its
+    span, version and a fingerprint of the files."""
     import apache_beam as beam
 
     node = context.node_id
     split_list = check_splits(splits, node)
-    files = _input_files(input_base, "*.csv", node)
+    chosen = _input_span(input_base, input_pattern, range_config, node)
+    files = list(chosen.files)
     header = _read_header(files[0], node)
     for other in files[1:]:
         if _read_header(other, node) != header:
@@ -110,8 +133,7 @@ def CsvExampleGen(examples: Output[Examples], input_base: Parameter[str],
         write_splits(records, examples.uri, split_list)
     finish_splits(examples.uri, split_list)
     _check_not_empty(examples, split_list, node, input_base)
-    examples.split_names = [name for name, _ in split_list]
-    examples.properties.update(span=0, version=0)
+    _record_span(examples, split_list, chosen)
 
 
 def _check_not_empty(examples: Examples, split_list, node: str, input_base: str) -> None:
@@ -124,14 +146,16 @@ def _check_not_empty(examples: Examples, split_list, node: str, input_base: str)
 
 @component(content_parameters=("input_base",))
 def ImportExampleGen(examples: Output[Examples], input_base: Parameter[str],
-                     splits: Parameter[dict] = DEFAULT_SPLITS, context: ExecutionContext = None):
+                     splits: Parameter[dict] = DEFAULT_SPLITS, input_pattern: Parameter[str] = "*",
+                     range_config: Parameter[dict] = None, context: ExecutionContext = None):
     """Import TFRecord files of serialized tf.Examples (gzipped or not) from
-    ``input_base``, split by hash into ``splits`` buckets."""
+    ``input_base``, split by hash into ``splits`` buckets; spans as in CsvExampleGen."""
     import apache_beam as beam
 
     node = context.node_id
     split_list = check_splits(splits, node)
-    files = _input_files(input_base, "*", node)
+    chosen = _input_span(input_base, input_pattern, range_config, node)
+    files = list(chosen.files)
     with beam_pipeline(context) as p:
         records = (p | "Files" >> beam.Create(files)
                      | "Read" >> beam.io.ReadAllFromTFRecord(with_filename=False)
@@ -140,5 +164,4 @@ def ImportExampleGen(examples: Output[Examples], input_base: Parameter[str],
         write_splits(records, examples.uri, split_list)
     finish_splits(examples.uri, split_list)
     _check_not_empty(examples, split_list, node, input_base)
-    examples.split_names = [name for name, _ in split_list]
-    examples.properties.update(span=0, version=0)
+    _record_span(examples, split_list, chosen)

@@ -77,3 +77,21 @@ def export_serving_model(model, fn_args, label_keys=()) -> str:
                                  label_keys)
     model.save(fn_args.serving_model_dir, save_format="tf", signatures=signatures)
     return fn_args.serving_model_dir
+
+
+def warm_start(model, base_model_dir: str | None) -> bool:
+    """Start ``model`` from the weights of the model saved in ``base_model_dir`` (TFX's
+    ``fn_args.base_model``, the latest blessed model): for module files, before
+    ``model.fit``. Returns False, changing nothing, when there is no base model (the
+    first run) or its architecture differs (a changed module file), so training starts
+    from scratch as it would have."""
+    import tf_keras as keras
+
+    if not base_model_dir:
+        return False
+    base = keras.models.load_model(base_model_dir, compile=False)
+    weights = base.get_weights()
+    if [w.shape for w in weights] != [tuple(w.shape) for w in model.weights]:
+        return False
+    model.set_weights(weights)
+    return True

@@ -111,7 +111,7 @@ def _skip_autograph_for_tf_keras() -> None:
         config.CONVERSION_RULES = (*config.CONVERSION_RULES, config.DoNotConvert("tf_keras"))
 
 
-def _step_args(args: dict | None, name: str, default_split: str, examples: Examples,
+def _step_args(args: dict | None, name: str, default_split: str, examples: list[Examples],
                node: str) -> tuple[int | None, list[str]]:
     """(num_steps, splits) from train_args / eval_args, validated."""
     args = dict(args or {})
@@ -129,23 +129,28 @@ def _step_args(args: dict | None, name: str, default_split: str, examples: Examp
                              f"{steps!r}.", node=node, fix=f"e.g. {name}={{'num_steps': 100}}")
     splits = args.get("splits") or [default_split]
     splits = [splits] if isinstance(splits, str) else list(splits)
-    unknown = [s for s in splits if s not in examples.split_names]
+    have = examples[-1].split_names if examples else []
+    unknown = [s for s in splits if any(s not in e.split_names for e in examples)]
     if unknown:
         raise InputDataError(f"{name} reads split(s) {unknown}, but the examples have "
-                             f"{examples.split_names}.", node=node,
-                             fix=f"set {name}['splits'] to some of {examples.split_names}")
+                             f"{have}.", node=node,
+                             fix=f"set {name}['splits'] to some of {have}")
     return steps, splits
 
 
 @component
-def Trainer(examples: Input[Examples], model: Output[Model], model_run: Output[ModelRun],
+def Trainer(examples: Input[list[Examples]], model: Output[Model], model_run: Output[ModelRun],
             module_file: Parameter[str], transform_graph: Input[TransformGraph] = None,
-            schema: Input[Schema] = None, train_args: Parameter[dict] = None,
-            eval_args: Parameter[dict] = None, custom_config: Parameter[dict] = None,
-            context: ExecutionContext = None):
+            schema: Input[Schema] = None, base_model: Input[Model] = None,
+            train_args: Parameter[dict] = None, eval_args: Parameter[dict] = None,
+            custom_config: Parameter[dict] = None, context: ExecutionContext = None):
     """Train a model with ``run_fn(fn_args)`` from ``module_file``. ``train_args`` and
     ``eval_args`` are dicts like ``{"num_steps": 100}`` (optionally ``"splits"``;
-    train and eval by default); ``custom_config`` is passed through to ``run_fn``."""
+    train and eval by default); ``custom_config`` is passed through to ``run_fn``.
+    ``examples`` may be a window of spans: the files of every span are read.
+    ``base_model`` (e.g. the latest blessed model, from LatestBlessedModelResolver)
+    reaches ``run_fn`` as ``fn_args.base_model``, the path of its SavedModel, to warm-start
+    from, as in TFX."""
     import tensorflow_transform  # noqa: F401 - selects Keras 2 (tf_keras) before TF loads it
     import tensorflow as tf
 
@@ -156,14 +161,15 @@ def Trainer(examples: Input[Examples], model: Output[Model], model_run: Output[M
     train_steps, train_splits = _step_args(train_args, "train_args", "train", examples, node)
     eval_steps, eval_splits = _step_args(eval_args, "eval_args", "eval", examples, node)
     fn_args = FnArgs(
-        train_files=[split_pattern(examples.uri, s) for s in train_splits],
-        eval_files=[split_pattern(examples.uri, s) for s in eval_splits],
+        train_files=[split_pattern(e.uri, s) for e in examples for s in train_splits],
+        eval_files=[split_pattern(e.uri, s) for e in examples for s in eval_splits],
         train_steps=train_steps, eval_steps=eval_steps,
         serving_model_dir=os.path.join(model.uri, Model.SERVING_DIR),
         model_run_dir=model_run.uri,
         schema_path=schema_path(schema) if schema else None,
         transform_graph_path=transform_graph.uri if transform_graph else None,
-        custom_config=dict(custom_config or {}))
+        custom_config=dict(custom_config or {}),
+        base_model=os.path.join(base_model.uri, Model.SERVING_DIR) if base_model else None)
     with open(os.path.join(model_run.uri, FN_ARGS_FILE), "w") as f:
         f.write(fn_args.to_json())
     _skip_autograph_for_tf_keras()
@@ -174,3 +180,11 @@ def Trainer(examples: Input[Examples], model: Output[Model], model_run: Output[M
                             fix="end run_fn with model.save(fn_args.serving_model_dir, "
                             "save_format='tf', signatures=...) (or "
                             "tfpipe.components.serving.export_serving_model)")
+    spans = sorted({span for e in examples for span in _spans(e)})
+    model.custom_properties.update(spans=json.dumps(spans),
+                                   base_model_id=base_model.id if base_model else None)
+
+
+def _spans(examples: Examples) -> list[int]:
+    """The spans an Examples artifact holds (several for Transform's output of a window)."""
+    return json.loads(examples.custom_properties.get("spans") or "[]") or [examples.span]

@@ -1,21 +1,28 @@
 """Transform: the user's ``preprocessing_fn`` run with TensorFlow Transform.
 
-The analyzers (means, vocabularies, quantiles...) run over the train split; the
-resulting transform graph is applied to every split. Outputs, in TFX's layouts:
+The analyzers (means, vocabularies, quantiles...) run over the train split of every
+input span (one artifact, or a rolling window of spans); the resulting transform graph
+is applied to every split of every span. Outputs, in TFX's layouts:
 
 - ``transform_graph``: TFT's output directory (``transform_fn/``,
   ``transformed_metadata/`` and the raw ``metadata/``), readable with
   ``tft.TFTransformOutput(transform_graph.uri)``; the Trainer embeds it in the
   served model so training and serving apply the very same transformation.
-- ``transformed_examples``: the transformed tf.Examples, gzipped TFRecords in
-  ``Split-<name>/``.
+- ``transformed_examples``: the transformed tf.Examples of every span, gzipped
+  TFRecords in ``Split-<name>/`` (one artifact for the window: a new span changes the
+  analysis, so every span is transformed again anyway).
+- ``updated_analyzer_cache``: TFT's analyzer cache, per span and split. The next run
+  of the node reads it, so a window that gained one span analyses only that span in
+  full; the old spans' partial results (sums, counts, vocabulary counts...) come from
+  the cache wherever the analyzers allow it.
 """
 from __future__ import annotations
 
+import json
 import os
 
-from ..dsl import (Examples, ExecutionContext, Input, Output, Parameter, Schema, TransformGraph,
-                   component)
+from ..dsl import (Examples, ExecutionContext, Input, Output, Parameter, Schema, TransformCache,
+                   TransformGraph, component)
 from ..errors import InputDataError
 from .beam_io import beam_pipeline, finish_splits, split_pattern, write_split
 from .module_file import load_user_function, worker_pythonpath
@@ -48,25 +55,78 @@ def _check_analyze_splits(analyze_splits, split_names: list[str], node: str) -> 
     return chosen
 
 
+def _dataset_key(artifact: Examples, split: str):
+    from tensorflow_transform.beam import analyzer_cache
+
+    return analyzer_cache.DatasetKey(f"examples-{artifact.id}-span-{artifact.span}-{split}")
+
+
+def _previous_cache(context: ExecutionContext) -> TransformCache | None:
+    """This node's newest analyzer cache in MLMD whose files exist, if any."""
+    from ..metadata import contexts, executions
+    from ..metadata.store import connect
+
+    store = connect(context.metadata)
+    ctx = contexts.node_context(store, context.pipeline_name, context.node_id)
+    if ctx is None:
+        return None
+    done = sorted((e for e in store.get_executions_by_context(ctx.id)
+                   if executions.state_name(e) in ("COMPLETE", "CACHED")),
+                  key=lambda e: e.id, reverse=True)
+    for e in done:
+        for cache in executions.outputs_of(store, e.id).get("updated_analyzer_cache", []):
+            if os.path.isdir(cache.uri):
+                return cache
+    return None
+
+
+def _seed_cache(previous: TransformCache | None, target: str, keys) -> set:
+    """Copy the previous cache of these dataset keys into the new cache folder (TFT
+    merges what it computes into it) and return the keys that were copied."""
+    import shutil
+
+    copied = set()
+    for key in keys:
+        src = os.path.join(previous.uri, key.key) if previous else None
+        if src and os.path.isdir(src):
+            shutil.copytree(src, os.path.join(target, key.key))
+            copied.add(key)
+    return copied
+
+
 @component
-def Transform(examples: Input[Examples], schema: Input[Schema],
+def Transform(examples: Input[list[Examples]], schema: Input[Schema],
               transform_graph: Output[TransformGraph], transformed_examples: Output[Examples],
+              updated_analyzer_cache: Output[TransformCache],
               module_file: Parameter[str], analyze_splits: Parameter[list] = ("train",),
+              disable_analyzer_cache: Parameter[bool] = False,
               context: ExecutionContext = None):
     """Run ``preprocessing_fn(inputs) -> outputs`` from ``module_file`` with TensorFlow
-    Transform: analyse ``analyze_splits`` (the train split), transform every split."""
+    Transform: analyse ``analyze_splits`` (the train split) of every span of
+    ``examples``, transform every split of every span. The analysis reuses this node's
+    previous analyzer cache unless ``disable_analyzer_cache``."""
     import apache_beam as beam
     import tensorflow_transform as tft
     import tensorflow_transform.beam as tft_beam
+    from tensorflow_transform.beam import analyzer_cache
     from tensorflow_transform.tf_metadata import dataset_metadata, metadata_io
     from tfx_bsl.public import tfxio
+    from tfx_bsl.tfxio import tensor_adapter
 
     from .schema_gen import load_schema
 
     node = context.node_id
+    if not examples:
+        raise InputDataError("examples carries no artifact.", node=node,
+                             fix="wire examples to an ExampleGen or RollingWindowResolver output")
     preprocessing_fn = load_user_function(module_file, PREPROCESSING_FN, node,
                                           "preprocessing_fn(inputs)")
-    splits = examples.split_names
+    splits = examples[-1].split_names
+    for artifact in examples:
+        if artifact.split_names != splits:
+            raise InputDataError(f"span {artifact.span} has splits {artifact.split_names}, "
+                                 f"span {examples[-1].span} has {splits}.", node=node,
+                                 fix="ingest every span with the same splits")
     analyze = _check_analyze_splits(analyze_splits, splits, node)
     raw_schema = load_schema(schema)
     # TFT writes transform_fn/ and transformed_metadata/; the raw schema goes beside them
@@ -75,31 +135,55 @@ def Transform(examples: Input[Examples], schema: Input[Schema],
                                os.path.join(transform_graph.uri,
                                             tft.TFTransformOutput.RAW_METADATA_DIR))
 
-    def source(split: str):
-        return tfxio.TFExampleRecord(file_pattern=split_pattern(examples.uri, split),
+    def source(artifact: Examples, split: str):
+        return tfxio.TFExampleRecord(file_pattern=split_pattern(artifact.uri, split),
                                      schema=raw_schema,
                                      telemetry_descriptors=["tfpipe", "Transform"])
 
-    adapter_config = source(splits[0]).TensorAdapterConfig()
+    adapter_config = source(examples[0], splits[0]).TensorAdapterConfig()
+    keys = {_dataset_key(a, s): (a, s) for a in examples for s in analyze}
     with worker_pythonpath(module_file), beam_pipeline(context) as p, \
             tft_beam.Context(temp_dir=context.make_tmp_dir()):
-        # What AnalyzeAndTransformDataset does for one split, spelled out: the analysis
-        # may span several splits, and every split goes through the same TransformDataset.
-        # The analysed splits are read twice (to analyse, then to transform), streaming,
-        # rather than read once and held in memory until the analysis is done.
-        analyze_data = [p | f"ReadForAnalysis[{s}]" >> source(s).BeamSource()
-                        for s in analyze] | "FlattenAnalyzeSplits" >> beam.Flatten()
-        transform_fn = ((analyze_data, adapter_config)
-                        | "Analyze" >> tft_beam.AnalyzeDataset(preprocessing_fn))
+        previous = None if disable_analyzer_cache else _previous_cache(context)
+        cached_keys = _seed_cache(previous, updated_analyzer_cache.uri, keys)
+        needed = tft_beam.analysis_graph_builder.get_analysis_cache_entry_keys(
+            preprocessing_fn, tensor_adapter.TensorAdapter(adapter_config).OriginalTypeSpecs(),
+            list(keys), force_tf_compat_v1=False)
+        input_cache = (p | "ReadCache" >> analyzer_cache.ReadAnalysisCacheFromFS(
+            updated_analyzer_cache.uri, sorted(cached_keys), cache_entry_keys=needed)
+            if cached_keys else {})
+        # A span and split whose every analyzer is cached is not read for analysis at all.
+        analyze_data = {
+            key: None if key in input_cache and needed and
+            all(k in input_cache[key].cache_dict for k in needed)
+            else p | f"ReadForAnalysis[{key.key}]" >> source(*keys[key]).BeamSource()
+            for key in sorted(keys)}
+        transform_fn, output_cache = (
+            (analyze_data, input_cache, adapter_config)
+            | "Analyze" >> tft_beam.AnalyzeDatasetWithCache(preprocessing_fn, pipeline=p))
+        _ = output_cache | "WriteCache" >> analyzer_cache.WriteAnalysisCacheToFS(
+            p, updated_analyzer_cache.uri, sorted(keys))
         _ = transform_fn | "WriteTransformGraph" >> tft_beam.WriteTransformFn(
             transform_graph.uri)
-        for split in splits:
-            raw = p | f"Read[{split}]" >> source(split).BeamSource()
-            transformed, _ = (((raw, adapter_config), transform_fn)
-                              | f"Transform[{split}]" >> tft_beam.TransformDataset(
-                                  output_record_batches=True))
-            write_split(transformed | f"Encode[{split}]" >> beam.Map(
-                _record_batch_to_examples), transformed_examples.uri, split)
+        # The analysed splits are read again to be transformed, streaming, rather than
+        # read once and held in memory until the analysis is done.
+        for artifact in examples:
+            for split in splits:
+                label = f"span-{artifact.span}-{artifact.id}-{split}"
+                raw = p | f"Read[{label}]" >> source(artifact, split).BeamSource()
+                transformed, _ = (((raw, adapter_config), transform_fn)
+                                  | f"Transform[{label}]" >> tft_beam.TransformDataset(
+                                      output_record_batches=True))
+                write_split(transformed | f"Encode[{label}]" >> beam.Map(
+                    _record_batch_to_examples), transformed_examples.uri, split, label)
     finish_splits(transformed_examples.uri, [(split, 1) for split in splits])
+    spans = [a.span for a in examples]
     transformed_examples.split_names = splits
-    transformed_examples.properties.update(span=examples.span, version=0)
+    transformed_examples.properties.update(span=max(spans), version=0)
+    transformed_examples.custom_properties["spans"] = json.dumps(spans)
+    updated_analyzer_cache.custom_properties.update(
+        spans=json.dumps(spans), datasets_from_cache=sum(v is None for v in analyze_data.values()),
+        datasets_analysed=sum(v is not None for v in analyze_data.values()),
+        previous_cache_id=previous.id if previous else None)
+    if not os.listdir(updated_analyzer_cache.uri):  # analyzers with nothing to cache
+        open(os.path.join(updated_analyzer_cache.uri, "EMPTY"), "w").close()

@@ -26,6 +26,7 @@ CONTEXT_ARG = "context"  # an executor argument of this name receives the Execut
 class InputSpec:
     type: type[Artifact]
     optional: bool = False
+    many: bool = False  # the executor gets a list (Input[list[T]]), not one artifact
 
 
 @dataclass(frozen=True)
@@ -96,10 +97,23 @@ class Node:
         self.defined_at = defined_at
         self.enable_cache: bool | None = None  # None: follow the pipeline
         self.outputs = _Outputs(self)
+        self.after_nodes: list["Node"] = []  # run only after these succeeded (no data passed)
 
     def with_id(self, node_id: str) -> "Node":
         """Give the node an id of its own (needed when a component is used twice)."""
         self.id = node_id
+        return self
+
+    def after(self, *nodes: "Node") -> "Node":
+        """Run this node only after ``nodes`` succeeded, as KFP's ``.after()``: e.g. a
+        Transform after an ExampleValidator with ``fail_on_anomalies``, so that data that
+        fails validation is never transformed or trained on."""
+        for other in nodes:
+            if not isinstance(other, Node):
+                raise DefinitionError(f"{self.id}.after() takes nodes, got {other!r}.",
+                                      node=self.id, where=self.defined_at,
+                                      fix="pass the node itself, e.g. .after(example_validator)")
+        self.after_nodes.extend(nodes)
         return self
 
     def with_cache(self, enabled: bool) -> "Node":
@@ -153,6 +167,8 @@ def _classify(name: str, annotation: Any, default: Any, fn_name: str):
             raise DefinitionError(f"output {name!r} of {fn_name} cannot have a default.")
         if isinstance(annotation, Input) and default not in (_NO_DEFAULT, None):
             raise DefinitionError(f"input {name!r} of {fn_name} may only default to None.")
+        if isinstance(annotation, Input):
+            return "input", annotation
         return annotation.role, annotation.type
     if isinstance(annotation, Parameter):
         return "parameter", ParameterSpec(annotation.type, default)
@@ -163,7 +179,7 @@ def _classify(name: str, annotation: Any, default: Any, fn_name: str):
 
 def component(fn: Callable | None = None, *, name: str | None = None,
               content_parameters: tuple[str, ...] = ("module_file",),
-              cacheable: bool = True) -> Any:
+              cacheable: bool = True, returns: dict[str, type[Artifact]] | None = None) -> Any:
     """Declare a component from a function whose arguments are annotated
     ``Input[T]``, ``Output[T]`` or ``Parameter[T]``; an argument named ``context``
     receives the ``ExecutionContext`` (pipeline root, Beam arguments, run id).
@@ -175,10 +191,12 @@ def component(fn: Callable | None = None, *, name: str | None = None,
     An executor normally writes files under each output's ``uri``. A resolver instead
     returns ``{output_name: existing Artifact or None}``: those artifacts (already LIVE
     in the store) become its outputs, and None means "nothing found" (downstream
-    optional inputs get None)."""
+    optional inputs get None). A resolver may instead declare its outputs in ``returns``
+    (``{"examples": Examples}``), so that an output can share its input's name as in TFX;
+    a returned value may be a list of artifacts (a rolling window)."""
     if fn is None:
         return lambda f: component(f, name=name, content_parameters=content_parameters,
-                                   cacheable=cacheable)
+                                   cacheable=cacheable, returns=returns)
     hints = typing.get_type_hints(fn, include_extras=True)
     inputs: dict[str, InputSpec] = {}
     outputs: dict[str, type[Artifact]] = {}
@@ -188,11 +206,12 @@ def component(fn: Callable | None = None, *, name: str | None = None,
             continue
         role, value = _classify(pname, hints.get(pname, p.annotation), p.default, fn.__name__)
         if role == "input":
-            inputs[pname] = InputSpec(value, optional=p.default is None)
+            inputs[pname] = InputSpec(value.type, optional=p.default is None, many=value.many)
         elif role == "output":
             outputs[pname] = value
         else:
             params[pname] = value
+    outputs.update(returns or {})
     module = fn.__module__
     source = None if module.startswith("tfpipe.") else inspect.getsourcefile(fn)
     spec = ComponentSpec(name=name or fn.__name__, executor=f"{module}:{fn.__qualname__}",

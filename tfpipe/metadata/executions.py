@@ -56,6 +56,13 @@ def register(store, component: str, contexts: list, inputs: dict[str, list[Artif
     return execution
 
 
+def _output_pairs(store, outputs: dict[str, Artifact | list[Artifact]], state: str, kind: str):
+    """(artifact, event) pairs; an output may be a list (a resolver's rolling window)."""
+    return [(artifact_io.to_proto(store, a, state), _event(kind, name, i))
+            for name, arts in sorted(outputs.items())
+            for i, a in enumerate(arts if isinstance(arts, list) else [arts])]
+
+
 def declare_outputs(store, execution, contexts: list, outputs: dict[str, Artifact]) -> None:
     """Record the outputs PENDING (not yet usable by anything) and fill in their ids."""
     pairs = [(artifact_io.to_proto(store, a, "PENDING"), _event("PENDING_OUTPUT", name))
@@ -65,16 +72,14 @@ def declare_outputs(store, execution, contexts: list, outputs: dict[str, Artifac
         artifact.id = artifact_id
 
 
-def publish(store, execution, contexts: list, outputs: dict[str, Artifact],
+def publish(store, execution, contexts: list, outputs: dict[str, Artifact | list[Artifact]],
             properties: dict[str, Any]) -> None:
     """Outputs LIVE and the execution COMPLETE, in one transaction."""
     from ml_metadata.proto import metadata_store_pb2 as pb
 
     execution.last_known_state = pb.Execution.COMPLETE
     values.update(execution.custom_properties, properties)
-    pairs = [(artifact_io.to_proto(store, a, "LIVE"), _event("OUTPUT", name))
-             for name, a in sorted(outputs.items())]
-    _put(store, execution, pairs, contexts)
+    _put(store, execution, _output_pairs(store, outputs, "LIVE", "OUTPUT"), contexts)
 
 
 def _abandoned(store, outputs: dict[str, Artifact]):
@@ -98,29 +103,34 @@ def fail(store, execution, contexts: list, outputs: dict[str, Artifact], message
 
 
 def record_cached(store, component: str, contexts: list, inputs: dict[str, list[Artifact]],
-                  outputs: dict[str, Artifact], properties: dict[str, Any]):
+                  outputs: dict[str, list[Artifact]], properties: dict[str, Any]):
     """A CACHED execution that reuses ``outputs`` of an earlier one."""
     from ml_metadata.proto import metadata_store_pb2 as pb
 
     execution = pb.Execution(type_id=execution_type_id(store, component),
                              last_known_state=pb.Execution.CACHED)
     values.update(execution.custom_properties, properties)
-    pairs = _input_pairs(store, inputs) + [
-        (artifact_io.to_proto(store, a, "LIVE"), _event("OUTPUT", name))
-        for name, a in sorted(outputs.items())]
+    pairs = _input_pairs(store, inputs) + _output_pairs(store, outputs, "LIVE", "OUTPUT")
     _put(store, execution, pairs, contexts)
     return execution
 
 
-def outputs_of(store, execution_id: int) -> dict[str, Artifact]:
-    """The published outputs of an execution, by output name."""
+def outputs_of(store, execution_id: int) -> dict[str, list[Artifact]]:
+    """The published outputs of an execution, by output name, each a list in event order
+    (one artifact, or a resolver's window)."""
     from ml_metadata.proto import metadata_store_pb2 as pb
 
     events = [e for e in store.get_events_by_execution_ids([execution_id])
               if e.type == pb.Event.OUTPUT]
+    events.sort(key=lambda e: (e.path.steps[0].key,
+                               e.path.steps[1].index if len(e.path.steps) > 1 else 0))
     arts = artifact_io.get(store, [e.artifact_id for e in events])
     by_id = {a.id: a for a in arts}
-    return {e.path.steps[0].key: by_id[e.artifact_id] for e in events if e.artifact_id in by_id}
+    outputs: dict[str, list[Artifact]] = {}
+    for e in events:
+        if e.artifact_id in by_id:
+            outputs.setdefault(e.path.steps[0].key, []).append(by_id[e.artifact_id])
+    return outputs
 
 
 def state_name(execution) -> str:

@@ -25,11 +25,34 @@ def load_executor(node: NodeIR) -> Callable:
     return target.fn if isinstance(target, Component) else target
 
 
+def input_arguments(node: NodeIR, inputs: dict[str, list[Artifact]]) -> dict[str, Any]:
+    """What the executor gets for each input: the list for ``Input[list[T]]``, else the
+    one artifact (None when an optional input got nothing)."""
+    arguments: dict[str, Any] = {}
+    for name, spec in node.inputs.items():
+        arts = list(inputs.get(name) or [])
+        if spec.many:
+            arguments[name] = arts
+        elif len(arts) > 1:
+            raise ExecutionError(
+                f"input {name!r} of {node.component} takes one {spec.type}, but "
+                f"{spec.producer}.outputs['{spec.output}'] carries {len(arts)} (a window of "
+                "spans).", node=node.id,
+                fix=f"wire {name} to a channel of one artifact, or use a component whose "
+                f"input is Input[list[{spec.type}]] (Transform and Trainer take windows)")
+        else:
+            arguments[name] = arts[0] if arts else None
+    return arguments
+
+
 def call(fn: Callable, inputs: dict[str, Artifact | None], outputs: dict[str, Artifact],
          parameters: dict[str, Any], context: ExecutionContext) -> Any:
     """Call the executor; returns what it returns (a resolver's chosen artifacts)."""
-    kwargs: dict[str, Any] = {**inputs, **outputs, **parameters}
-    if CONTEXT_ARG in inspect.signature(fn).parameters:
+    accepted = inspect.signature(fn).parameters
+    # Outputs a resolver declares with ``returns=`` are not arguments of its function.
+    kwargs: dict[str, Any] = {**{k: v for k, v in outputs.items() if k in accepted},
+                              **inputs, **parameters}
+    if CONTEXT_ARG in accepted:
         kwargs[CONTEXT_ARG] = context
     return fn(**kwargs)
 

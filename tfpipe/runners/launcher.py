@@ -27,11 +27,16 @@ from . import executor as executor_io
 class NodeResult:
     node_id: str
     status: str  # "ran", "cached", "failed", "skipped"
-    outputs: dict[str, Artifact] = field(default_factory=dict)
+    artifacts: dict[str, list[Artifact]] = field(default_factory=dict)  # a list per output
     duration: float = 0.0
     execution_id: int | None = None
     cache_note: str = ""
     error: TfpipeError | None = None
+
+    @property
+    def outputs(self) -> dict[str, Artifact]:
+        """One artifact per output (of a resolver's window, the last: the newest span)."""
+        return {name: arts[-1] for name, arts in self.artifacts.items() if arts}
 
 
 def output_uri(pipeline_root: str, node_id: str, output: str, execution_id: int) -> str:
@@ -52,7 +57,8 @@ def _find_cached(store, ir: PipelineIR, node: NodeIR, key: str):
             continue
         outs = executions.outputs_of(store, e.id)
         if set(outs) == set(node.outputs) and all(
-                a.state == "LIVE" and os.path.exists(a.uri) for a in outs.values()):
+                a.state == "LIVE" and os.path.exists(a.uri) for arts in outs.values()
+                for a in arts):
             return outs, None
     latest = json.loads(executions.properties(done[0]).get("cache_parts", "{}")) if done else None
     return None, latest
@@ -102,10 +108,8 @@ def launch(store, ir: PipelineIR, node: NodeIR, run_id: str,
                 shutil.rmtree(artifact.uri)
             os.makedirs(artifact.uri)
         fn = executor_io.load_executor(node)
-        single = {k: (v[0] if v else None) for k, v in inputs.items()}
-        for name in node.inputs:
-            single.setdefault(name, None)
-        resolved = executor_io.call(fn, single, outputs, node.parameters, context)
+        resolved = executor_io.call(fn, executor_io.input_arguments(node, inputs), outputs,
+                                    node.parameters, context)
         if isinstance(resolved, dict):  # a resolver: existing artifacts are the outputs
             return _publish_resolved(store, execution, ctxs, outputs, resolved, node, started,
                                      note)
@@ -128,13 +132,15 @@ def launch(store, ir: PipelineIR, node: NodeIR, run_id: str,
     finally:
         shutil.rmtree(context.tmp_dir, ignore_errors=True)
     executions.publish(store, execution, ctxs, outputs, {})
-    return NodeResult(node.id, "ran", outputs, time.monotonic() - started, execution.id, note)
+    return NodeResult(node.id, "ran", {k: [a] for k, a in outputs.items()},
+                      time.monotonic() - started, execution.id, note)
 
 
 def _publish_resolved(store, execution, ctxs, fresh: dict[str, Artifact],
-                      resolved: dict[str, Artifact | None], node: NodeIR, started: float,
-                      note: str) -> NodeResult:
-    """A resolver's outputs: the artifacts it chose replace the fresh (unused) ones."""
+                      resolved: dict[str, Artifact | list[Artifact] | None], node: NodeIR,
+                      started: float, note: str) -> NodeResult:
+    """A resolver's outputs: the artifacts it chose (one, a list, or None for nothing
+    found) replace the fresh (unused) ones."""
     unknown = set(resolved) - set(node.outputs)
     if unknown:
         raise ExecutionError(f"{node.component} returned unknown output(s) {sorted(unknown)}.",
@@ -142,6 +148,8 @@ def _publish_resolved(store, execution, ctxs, fresh: dict[str, Artifact],
     executions.abandon(store, fresh)
     for artifact in fresh.values():
         shutil.rmtree(artifact.uri, ignore_errors=True)
-    chosen = {k: v for k, v in resolved.items() if v is not None}
+    chosen = {k: (list(v) if isinstance(v, (list, tuple)) else [v])
+              for k, v in resolved.items() if v is not None}
+    chosen = {k: v for k, v in chosen.items() if v}
     executions.publish(store, execution, ctxs, chosen, {})
     return NodeResult(node.id, "ran", chosen, time.monotonic() - started, execution.id, note)

@@ -100,7 +100,7 @@ class _Run:
             return NodeResult(node_id, "failed", error=missing[0].error)
         if any(r.status not in ("ran", "cached") for r in upstream):
             return NodeResult(node_id, "skipped")
-        return {name: [a for a in [self.results[i.producer].outputs.get(i.output)] if a]
+        return {name: list(self.results[i.producer].artifacts.get(i.output, []))
                 for name, i in node.inputs.items()}
 
     def launch(self, node_id: str, inputs: dict) -> NodeResult:

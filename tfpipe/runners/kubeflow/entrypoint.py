@@ -72,8 +72,8 @@ def _inputs(node: NodeIR, executor_input: dict) -> dict[str, list]:
     inputs = {}
     for name, spec in node.inputs.items():
         runtime = (given.get(name) or {}).get("artifacts") or []
-        artifact = from_runtime(runtime[0], spec.type) if runtime else None
-        inputs[name] = [artifact] if artifact is not None else []
+        inputs[name] = [a for a in (from_runtime(r, spec.type) for r in runtime)
+                        if a is not None]
     return inputs
 
 
@@ -116,7 +116,8 @@ def run_task(executor_input: dict, task_ir: PipelineIR, *, run_id: str = "",
         # path (MinIO, S3), so each exists, empty.
         os.makedirs(local_path(declared_output["uri"]), exist_ok=True)
     return {"artifacts": {
-        name: {"artifacts": [to_runtime(d, result.outputs.get(name), record_id=bool(metadata))]}
+        name: {"artifacts": [to_runtime(d, a, record_id=bool(metadata))
+                             for a in result.artifacts.get(name) or [None]]}
         for name, d in sorted(declared.items())}}
 
 
