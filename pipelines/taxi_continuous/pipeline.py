@@ -48,13 +48,14 @@ def eval_config(min_accuracy: float) -> dict:
 
 
 def create_pipeline(data_root: str = os.path.join(HERE, "landing"), window: int = 2,
+                    input_pattern: str = "span-{SPAN}/*.csv",
                     train_steps: int = 100, eval_steps: int = 20, min_accuracy: float = 0.6,
                     drift_thresholds: dict | None = None, fail_on_anomalies: bool = False,
                     pipeline_root: str = os.path.join(HERE, "tfpipe_output"),
                     serving_model_dir: str | None = None,
                     beam_pipeline_args: tuple = ()) -> tfpipe.Pipeline:
     example_gen = CsvExampleGen(input_base=os.path.abspath(data_root),
-                                input_pattern="span-{SPAN}/*.csv")
+                                input_pattern=input_pattern)
     statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
     previous_span = PreviousSpanResolver(statistics=statistics_gen.outputs["statistics"])
     schema_gen = SchemaGen(statistics=statistics_gen.outputs["statistics"])

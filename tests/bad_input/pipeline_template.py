@@ -3,8 +3,8 @@ import os
 
 import tfpipe
 from tfpipe import Model, ModelBlessing, Output
-from tfpipe.components import (CsvExampleGen, ImportSchemaGen, Pusher, SchemaGen, StatisticsGen,
-                               Trainer, Transform)
+from tfpipe.components import (CsvExampleGen, ExampleValidator, ImportSchemaGen, Pusher,
+                               RollingWindowResolver, SchemaGen, StatisticsGen, Trainer, Transform)
 
 
 @tfpipe.component
@@ -18,19 +18,26 @@ def BlessedModel(model: Output[Model], blessing: Output[ModelBlessing]):
 
 
 def create_pipeline(root, data="", stage="data", module_file="", schema_file="",
-                    beam_args=(), push_destination=""):
+                    beam_args=(), push_destination="", input_pattern="*.csv", range_config=None,
+                    drift_thresholds=None, window=0):
     if stage == "push":
         fake = BlessedModel()
         pusher = Pusher(model=fake.outputs["model"], model_blessing=fake.outputs["blessing"],
                         push_destination=push_destination)
         return tfpipe.Pipeline("bad", root, [fake, pusher])
-    gen = CsvExampleGen(input_base=data)
+    gen = CsvExampleGen(input_base=data, input_pattern=input_pattern, range_config=range_config)
     nodes = [gen]
-    if stage in ("schema", "transform", "trainer"):
+    if window:
+        nodes.append(RollingWindowResolver(examples=gen.outputs["examples"], window=window))
+    if stage in ("schema", "transform", "trainer", "validate"):
         stats = StatisticsGen(examples=gen.outputs["examples"])
         schema = (ImportSchemaGen(schema_file=schema_file) if schema_file
                   else SchemaGen(statistics=stats.outputs["statistics"]))
         nodes += [stats, schema]
+    if stage == "validate":
+        nodes.append(ExampleValidator(statistics=stats.outputs["statistics"],
+                                      schema=schema.outputs["schema"],
+                                      drift_thresholds=drift_thresholds))
     if stage in ("transform", "trainer"):
         transform = Transform(examples=gen.outputs["examples"], schema=schema.outputs["schema"],
                               module_file=module_file)

@@ -120,7 +120,61 @@ CASES = [
          ["[ImportSchemaGen]", "is not a valid schema"], "ImportSchemaGen"),
     Case("missing pipeline file", lambda t: [], 2, ["no pipeline file at"],
          pipeline_file=lambda t: t / "nope.py"),
+    # Spans: the input pattern, the span folders and the range.
+    Case("span pattern matching nothing", lambda t: _args(
+        t, data=_spans(t, {}), input_pattern="span-{SPAN}/*.csv"), 3,
+         ["[CsvExampleGen] no file in", "matches input_pattern 'span-{SPAN}/*.csv'.",
+          "fix: land the first span there (e.g. span-1/*.csv)"], "CsvExampleGen"),
+    Case("span folder that is not a number", lambda t: _args(
+        t, data=_spans(t, {"span-1": GOOD_ROWS, "span-latest": GOOD_ROWS}),
+        input_pattern="span-{SPAN}/*.csv"), 3,
+         ["span-latest/data.csv matches input_pattern 'span-{SPAN}/*.csv', but its span "
+          "'latest' is not a number.", "fix: name the span folders with whole numbers"],
+         "CsvExampleGen"),
+    Case("two folders claiming the same span", lambda t: _args(
+        t, data=_spans(t, {"span-1": GOOD_ROWS, "span-01": GOOD_ROWS}),
+        input_pattern="span-{SPAN}/*.csv"), 3,
+         ["two folders claim span 1:", "fix: keep one span 1: merge or rename the other"],
+         "CsvExampleGen"),
+    Case("unknown placeholder in the pattern", lambda t: _args(
+        t, data=_spans(t, {"span-1": GOOD_ROWS}), input_pattern="span-{SPAM}/*.csv"), 3,
+         ["input_pattern 'span-{SPAM}/*.csv' has unknown placeholder(s) {SPAM}.",
+          "fix: use {SPAN}, {VERSION}, or the date {YYYY}/{MM}/{DD}"], "CsvExampleGen"),
+    Case("static range over several spans", lambda t: _args(
+        t, data=_spans(t, {"span-1": GOOD_ROWS, "span-2": GOOD_ROWS}),
+        input_pattern="span-{SPAN}/*.csv",
+        range_config='{"static_range": {"start_span_number": 1, "end_span_number": 2}}'), 3,
+         ["static_range from span 1 to 2: ExampleGen reads exactly one span",
+          "fix: ExampleGen ingests one span per execution; to train on several, add "
+          "RollingWindowResolver"], "CsvExampleGen"),
+    Case("range naming a span that has not landed", lambda t: _args(
+        t, data=_spans(t, {"span-1": GOOD_ROWS}), input_pattern="span-{SPAN}/*.csv",
+        range_config='{"static_range": {"start_span_number": 5, "end_span_number": 5}}'), 3,
+         ["range_config asks for span 5, but", "holds spans 1.",
+          "fix: land that span, or change range_config"], "CsvExampleGen"),
+    Case("rolling window of no spans", lambda t: _args(t, data=GOOD_CSV, window=-1), 3,
+         ["[RollingWindowResolver] window must be a whole number of spans >= 1, got -1."],
+         "RollingWindowResolver"),
+    Case("drift threshold for an unknown feature", lambda t: _args(
+        t, data=GOOD_CSV, stage="validate", drift_thresholds='{"culmen_lenght_mm": 0.1}'), 3,
+         ["[ExampleValidator] drift_thresholds names feature 'culmen_lenght_mm', which the "
+          "schema does not have. Did you mean 'culmen_length_mm'?"], "ExampleValidator"),
+    Case("drift threshold out of range", lambda t: _args(
+        t, data=GOOD_CSV, stage="validate", drift_thresholds='{"species": 3}'), 3,
+         ["[ExampleValidator] drift_thresholds['species'] must be a number in (0, 1], got 3."],
+         "ExampleValidator"),
 ]
+
+GOOD_ROWS = HEADER + "0,0.1,0.2,0.3,0.4\n1,0.5,0.6,0.7,0.8\n"
+
+
+def _spans(tmp: Path, spans: dict[str, str]) -> str:
+    """An input folder with one sub-folder per span, each holding data.csv."""
+    for folder, text in spans.items():
+        (tmp / "data" / folder).mkdir(parents=True)
+        (tmp / "data" / folder / "data.csv").write_text(text)
+    (tmp / "data").mkdir(exist_ok=True)
+    return str(tmp / "data")
 
 
 def _write(path: Path, text: str) -> Path:

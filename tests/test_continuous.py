@@ -1,0 +1,186 @@
+"""Continuous training end to end: the four yearly taxi spans land one at a time and the
+pipeline runs after each (pipelines/taxi_continuous, window of 2), asserted from MLMD."""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO, Store, run_cli
+
+PIPELINE = REPO / "pipelines" / "taxi_continuous" / "pipeline.py"
+SPANS = REPO / "pipelines" / "taxi_continuous" / "spans"
+NAME = "chicago-taxi-continuous"
+FAST = {"train_steps": 30, "eval_steps": 5, "min_accuracy": 0.5}
+
+pytestmark = pytest.mark.slow
+
+
+def _land(span: int, landing: Path, source: Path = SPANS) -> None:
+    shutil.copytree(source / f"span-{span}", landing / f"span-{span}")
+
+
+def _args(root: Path, landing: Path, **params) -> list[str]:
+    out = []
+    for key, value in {**FAST, "data_root": landing, "pipeline_root": root, **params}.items():
+        out += ["-p", f"{key}={value}"]
+    return out
+
+
+@pytest.fixture(scope="session")
+def four_spans(tmp_path_factory):
+    """The store after landing spans 1..4 one at a time, running after each."""
+    import tfpipe
+    from tfpipe.dsl.loader import load_pipeline
+
+    tmp = tmp_path_factory.mktemp("continuous")
+    landing, root = tmp / "landing", tmp / "root"
+    run_ids = []
+    for span in range(1, 5):
+        _land(span, landing)
+        pipeline = load_pipeline(str(PIPELINE), {**FAST, "data_root": str(landing),
+                                                 "pipeline_root": str(root)})
+        result = tfpipe.run_pipeline(pipeline, quiet=True)
+        assert result.succeeded
+        run_ids.append(result.run_id)
+    return Store(root / "metadata.sqlite"), run_ids, root
+
+
+def _by_run(store: Store, node: str, run_id: str):
+    """The node's execution in one run."""
+    ctx = store.store.get_context_by_type_and_name("pipeline_run", run_id)
+    in_run = {e.id for e in store.store.get_executions_by_context(ctx.id)}
+    [execution] = [e for e in store.executions(NAME, node) if e.id in in_run]
+    return execution
+
+
+def _inputs(store: Store, execution_id: int, name: str) -> list:
+    events = [e for e in store.store.get_events_by_execution_ids([execution_id])
+              if e.type == store.pb.Event.INPUT and e.path.steps[0].key == name]
+    events.sort(key=lambda e: e.path.steps[1].index)
+    return store.store.get_artifacts_by_id([e.artifact_id for e in events])
+
+
+def _span(artifact) -> int:
+    return artifact.properties["span"].int_value
+
+
+def test_each_run_ingests_only_the_new_span(four_spans):
+    store, run_ids, _ = four_spans
+    for node in ("CsvExampleGen", "StatisticsGen"):
+        ran = [e for e in store.executions(NAME, node) if store.state(e) == "COMPLETE"]
+        assert len(ran) == 4, f"{node} ran once per span, never again for an old span"
+        assert [_span(a) for e in ran for a in store.outputs(e.id)] == [1, 2, 3, 4]
+    for k, run_id in enumerate(run_ids, start=1):
+        [examples] = store.outputs(_by_run(store, "CsvExampleGen", run_id).id)
+        assert _span(examples) == k
+        assert examples.custom_properties["input_fingerprint"].string_value
+        rows = sum(1 for _ in csv.reader(open(SPANS / f"span-{k}" / "data.csv"))) - 1
+        assert examples.custom_properties["input_files"].int_value == 1 and rows > 0
+
+
+def test_the_window_reuses_ingested_spans(four_spans):
+    store, run_ids, _ = four_spans
+    ingested = {_span(a): a.id for e in store.executions(NAME, "CsvExampleGen")
+                for a in store.outputs(e.id)}
+    for k, run_id in enumerate(run_ids, start=1):
+        transform = _by_run(store, "Transform", run_id)
+        window = _inputs(store, transform.id, "examples")
+        assert [_span(a) for a in window] == list(range(max(1, k - 1), k + 1))
+        assert [a.id for a in window] == [ingested[_span(a)] for a in window], \
+            "the window holds the Examples ingested by earlier runs, not copies"
+        [model] = [a for a in store.outputs(_by_run(store, "Trainer", run_id).id)
+                   if "/model/" in a.uri]
+        assert json.loads(model.custom_properties["spans"].string_value) == \
+            list(range(max(1, k - 1), k + 1))
+        if k > 1:  # the span the window keeps came from the analyzer cache
+            [cache] = [a for a in store.outputs(transform.id) if "analyzer_cache" in a.uri]
+            assert cache.custom_properties["datasets_from_cache"].int_value >= 1
+
+
+def test_drift_is_recorded_for_each_new_span(four_spans):
+    store, run_ids, _ = four_spans
+    for k, run_id in enumerate(run_ids, start=1):
+        [anomalies] = store.outputs(_by_run(store, "ExampleValidator", run_id).id)
+        props = anomalies.custom_properties
+        if k == 1:
+            assert "drift" not in props, "the first span has no span before it"
+            continue
+        assert props["baseline_span"].int_value == k - 1
+        drift = json.loads(props["drift"].string_value)
+        assert set(drift) == {"train", "eval"}
+        train = drift["train"]
+        assert train["payment_type"]["type"] == "L_INFTY"
+        assert train["fare"]["type"] == "JENSEN_SHANNON_DIVERGENCE"
+        for measured in train.values():
+            assert 0 <= measured["value"] <= 1
+            assert measured["above"] == (measured["value"] > measured["threshold"])
+
+
+def test_later_runs_warm_start_from_the_latest_blessed_model(four_spans):
+    store, run_ids, _ = four_spans
+    blessed_so_far = None
+    for k, run_id in enumerate(run_ids, start=1):
+        trainer = _by_run(store, "Trainer", run_id)
+        base = _inputs(store, trainer.id, "base_model")
+        if k == 1:
+            assert base == []
+        else:
+            assert blessed_so_far is not None, "run 1's model is blessed (accuracy >= 0.5)"
+            assert [a.id for a in base] == [blessed_so_far]
+            fn_args = json.loads((Path(
+                [a for a in store.outputs(trainer.id) if "/model_run/" in a.uri][0].uri)
+                / "fn_args.json").read_text())
+            assert fn_args["base_model"] == base[0].uri + "/Format-Serving"
+        [blessing] = [a for a in store.outputs(_by_run(store, "Evaluator", run_id).id)
+                      if "/blessing/" in a.uri]
+        if blessing.custom_properties["blessed"].int_value == 1:
+            [model] = [a for a in store.outputs(trainer.id) if "/model/" in a.uri]
+            blessed_so_far = model.id
+
+
+def test_an_unchanged_rerun_comes_from_the_cache(four_spans):
+    """With no new span, only the three resolvers run (they ask the store); the same
+    window and the same warm-start base mean every other node is a cache hit."""
+    store, _, root = four_spans
+    [first] = store.executions(NAME, "CsvExampleGen")[:1]
+    landing = json.loads(first.custom_properties["parameters"].string_value)["input_base"]
+    result = run_cli("run", str(PIPELINE), *_args(root, Path(landing)))
+    assert result.returncode == 0, result.stderr
+    assert "(3 ran, 8 cached)" in result.stdout, result.stdout
+
+
+def _drifted(span_dir: Path, target: Path) -> None:
+    """Span 2 with its fares multiplied by ten and every trip paid in cash."""
+    target.mkdir(parents=True)
+    with open(span_dir / "data.csv", newline="") as f, \
+            open(target / "data.csv", "w", newline="") as out:
+        rows = csv.DictReader(f)
+        writer = csv.DictWriter(out, rows.fieldnames, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            if row["fare"]:
+                row["fare"] = str(float(row["fare"]) * 10)
+            row["payment_type"] = "Cash"
+            writer.writerow(row)
+
+
+def test_a_drifting_span_stops_the_run_before_training(tmp_path):
+    landing, root = tmp_path / "landing", tmp_path / "root"
+    _land(1, landing)
+    first = run_cli("run", str(PIPELINE), *_args(root, landing), "--to-node", "ExampleValidator")
+    assert first.returncode == 0, first.stderr
+    _drifted(SPANS / "span-2", landing / "span-2")
+    result = run_cli("run", str(PIPELINE), *_args(root, landing, fail_on_anomalies="true"))
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "[ExampleValidator]" in result.stderr
+    assert "feature 'payment_type'" in result.stderr and "Linfty distance" in result.stderr
+    assert "feature 'fare'" in result.stderr and "Jensen-Shannon divergence" in result.stderr
+    store = Store(root / "metadata.sqlite")
+    for node in ("Transform", "Trainer", "Evaluator", "Pusher"):
+        assert store.executions(NAME, node) == [], f"{node} must not run on drifting data"
+    [failed] = [e for e in store.executions(NAME, "ExampleValidator") if store.state(e) == "FAILED"]
+    assert "payment_type" in failed.custom_properties["error"].string_value
