@@ -16,7 +16,7 @@ from tfpipe.errors import CompileError
 
 from .conftest import GOLDEN, REPO, assert_matches_golden, run_cli
 
-PIPELINES = ["penguin", "taxi"]
+PIPELINES = ["penguin", "taxi", "taxi_continuous"]
 
 
 def normalised(text: str) -> str:

@@ -22,7 +22,7 @@ from tfpipe.runners.kubeflow.spec import EXECUTOR_INPUT, RUN_ID
 from ..conftest import REPO, assert_matches_golden, run_cli
 from .kfp_sim import PLACEHOLDER
 
-PIPELINES = ["penguin", "taxi"]
+PIPELINES = ["penguin", "taxi", "taxi_continuous"]
 
 
 def pipeline_file(name: str) -> str:
