@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -32,20 +33,16 @@ def _args(root: Path, landing: Path, **params) -> list[str]:
 
 @pytest.fixture(scope="session")
 def four_spans(tmp_path_factory):
-    """The store after landing spans 1..4 one at a time, running after each."""
-    import tfpipe
-    from tfpipe.dsl.loader import load_pipeline
-
+    """The store after landing spans 1..4 one at a time, running `tfpipe run` after each
+    (a process per run, as a user or a scheduler would)."""
     tmp = tmp_path_factory.mktemp("continuous")
     landing, root = tmp / "landing", tmp / "root"
     run_ids = []
     for span in range(1, 5):
         _land(span, landing)
-        pipeline = load_pipeline(str(PIPELINE), {**FAST, "data_root": str(landing),
-                                                 "pipeline_root": str(root)})
-        result = tfpipe.run_pipeline(pipeline, quiet=True)
-        assert result.succeeded
-        run_ids.append(result.run_id)
+        result = run_cli("run", str(PIPELINE), *_args(root, landing))
+        assert result.returncode == 0, result.stdout + result.stderr
+        run_ids.append(re.search(r"run id\s+(\S+)", result.stdout).group(1))
     return Store(root / "metadata.sqlite"), run_ids, root
 
 

@@ -18,11 +18,15 @@ import os
 import tfpipe
 from tfpipe.components import (CsvExampleGen, Evaluator, ExampleValidator,
                                LatestBlessedModelResolver, PreviousSpanResolver, Pusher,
-                               RollingWindowResolver, SchemaGen, StatisticsGen, Trainer,
+                               RollingWindowResolver, ImportSchemaGen, StatisticsGen, Trainer,
                                Transform)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODULE_FILE = os.path.join(HERE, "..", "taxi", "taxi_utils.py")
+# Inferred from all four years and curated, as a pipeline that keeps running needs: a
+# schema inferred from each new span alone would change under the model (a feature
+# empty in a span would change type), and every span is validated against this one.
+SCHEMA_FILE = os.path.join(HERE, "schema", "schema.pbtxt")
 # Drift between consecutive spans above which a feature is flagged: L-infinity distance
 # for the strings, Jensen-Shannon divergence for the numbers.
 DRIFT_THRESHOLDS = {"payment_type": 0.1, "company": 0.2, "fare": 0.2, "trip_miles": 0.2,
@@ -48,7 +52,7 @@ def eval_config(min_accuracy: float) -> dict:
 
 
 def create_pipeline(data_root: str = os.path.join(HERE, "landing"), window: int = 2,
-                    input_pattern: str = "span-{SPAN}/*.csv",
+                    input_pattern: str = "span-{SPAN}/*.csv", schema_file: str = SCHEMA_FILE,
                     train_steps: int = 100, eval_steps: int = 20, min_accuracy: float = 0.6,
                     drift_thresholds: dict | None = None, fail_on_anomalies: bool = False,
                     pipeline_root: str = os.path.join(HERE, "tfpipe_output"),
@@ -58,7 +62,7 @@ def create_pipeline(data_root: str = os.path.join(HERE, "landing"), window: int 
                                 input_pattern=input_pattern)
     statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
     previous_span = PreviousSpanResolver(statistics=statistics_gen.outputs["statistics"])
-    schema_gen = SchemaGen(statistics=statistics_gen.outputs["statistics"])
+    schema_gen = ImportSchemaGen(schema_file=schema_file)
     example_validator = ExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"],
         baseline_statistics=previous_span.outputs["statistics"],
