@@ -86,11 +86,10 @@ class KfpSimulator:
         for name, source in inputs.get("artifacts", {}).items():
             ref = source["taskOutputArtifact"]
             produced = self.outputs[ref["producerTask"]]["artifacts"][ref["outputArtifactKey"]]
-            [art] = produced["artifacts"]
-            artifacts[name] = {"artifacts": [{
+            artifacts[name] = {"artifacts": [{  # a list: several for a resolver's window
                 "name": f"{ref['producerTask']}-{ref['outputArtifactKey']}",
                 "type": in_defs[name]["artifactType"], "uri": art["uri"],
-                "metadata": art.get("metadata", {})}]}
+                "metadata": art.get("metadata", {})} for art in produced["artifacts"]]}
         outputs = {}
         for name, d in component.get("outputDefinitions", {}).get("artifacts", {}).items():
             uri = f"{self.root}/{self.spec['pipelineInfo']['name']}/{self.run_id}/{task}/{name}"

@@ -67,13 +67,39 @@ def create_pipeline(rows: int = 4, fail: bool = False):
 """
 
 
-@pytest.fixture
-def project(tmp_path, monkeypatch) -> Path:
+WINDOW_STEPS = STEPS + """
+
+@component
+def Spans(examples: Input[list[Examples]], schema: Output[Schema]):
+    open(schema.uri + "/spans.txt", "w").write(" ".join(
+        f"{e.span}:{open(e.uri + '/data.txt').read()}" for e in examples))
+"""
+
+WINDOW_PIPELINE = """\
+import tfpipe
+from tfpipe.components import RollingWindowResolver
+from steps import Make, Spans
+
+
+def create_pipeline(rows: int = 4):
+    make = Make(rows=rows)
+    window = RollingWindowResolver(examples=make.outputs["examples"], window=2)
+    return tfpipe.Pipeline("windowed", "out", [make, window,
+                                               Spans(examples=window.outputs["examples"])])
+"""
+
+
+def _project(tmp_path: Path, monkeypatch, steps: str, pipeline: str) -> Path:
     monkeypatch.delitem(sys.modules, "steps", raising=False)  # each test's own steps.py
     (tmp_path / "project").mkdir()
-    (tmp_path / "project" / "steps.py").write_text(STEPS)
-    (tmp_path / "project" / "pipeline.py").write_text(PIPELINE)
+    (tmp_path / "project" / "steps.py").write_text(steps)
+    (tmp_path / "project" / "pipeline.py").write_text(pipeline)
     return tmp_path / "project"
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    return _project(tmp_path, monkeypatch, STEPS, PIPELINE)
 
 
 def simulate(project: Path, tmp_path: Path, env=None, args=None, run_params=None,
@@ -126,6 +152,20 @@ def test_with_a_metadata_store_tasks_are_recorded_and_the_resolver_finds_models(
     second_report = store.executions("small", "Report")[1]
     inputs = store.outputs(second_report.id, kinds=("INPUT",))
     assert [a.uri for a in inputs] == list(model_uri)  # lineage: the same MLMD artifact
+
+
+def test_a_rolling_window_travels_between_tasks_as_a_list(tmp_path, monkeypatch):
+    project = _project(tmp_path, monkeypatch, WINDOW_STEPS.replace(
+        'examples.properties["span"] = 3', 'examples.properties["span"] = rows'),
+        WINDOW_PIPELINE)
+    env = {"TFPIPE_METADATA": str(tmp_path / "mlmd.sqlite")}
+    for run, rows in (("run-1", 1), ("run-2", 2)):
+        _, runs = simulate(project, tmp_path, env=env, run_id=run, run_params={"rows": rows})
+        assert all(r.returncode == 0 for r in runs), [r.stderr[-2000:] for r in runs]
+    window = {r.task: r for r in runs}["rollingwindowresolver"]
+    assert len(window.executor_output["artifacts"]["examples"]["artifacts"]) == 2
+    spans = tmp_path / "mnt/gcs/bucket/root/windowed/run-2/spans/schema/spans.txt"
+    assert spans.read_text() == "1:1.0 2:2.0"  # span 1 from run-1's files, span 2 from run-2
 
 
 def test_a_failing_node_exits_non_zero_with_the_error_and_writes_no_output(project, tmp_path):
