@@ -30,6 +30,9 @@ RUN_PARAMS = {"data_root": "gs://bucket/data/labelled", "train_steps": 3}
 # runs), so for what depends on the model only the layout is compared.
 MODEL_DEPENDENT = {"Model", "ModelRun", "ModelEvaluation"}
 OUTCOME_DEPENDENT = {"ModelBlessing", "PushedModel"}
+# TFT's analyzer cache is keyed by the input artifacts' MLMD ids, which a KFP run without
+# a tfpipe store does not have: the same entries under other folder names.
+IDENTITY_DEPENDENT = {"TransformCache"}
 VOLATILE = ("events.out.tfevents",)  # TensorBoard files named by time, host and pid
 
 
@@ -103,6 +106,9 @@ def test_penguin_tasks_on_kfp_match_a_local_run(tmp_path, monkeypatch):
             if here is None:
                 continue
             assert on_kfp.uri.startswith(str(mnt / "gcs/bucket/root/penguin"))
+            if type_name in IDENTITY_DEPENDENT:
+                assert len(_files(Path(on_kfp.uri))) == len(_files(Path(here.uri)))
+                continue
             if type_name in OUTCOME_DEPENDENT:
                 continue  # blessed or not: depends on the few training steps' accuracy
             assert _files(Path(on_kfp.uri)) == _files(Path(here.uri)), (node.id, name)

@@ -181,8 +181,9 @@ def Trainer(examples: Input[list[Examples]], model: Output[Model], model_run: Ou
                             "save_format='tf', signatures=...) (or "
                             "tfpipe.components.serving.export_serving_model)")
     spans = sorted({span for e in examples for span in _spans(e)})
-    model.custom_properties.update(spans=json.dumps(spans),
-                                   base_model_id=base_model.id if base_model else None)
+    model.custom_properties["spans"] = json.dumps(spans)
+    if base_model is not None:
+        model.custom_properties["base_model_id"] = base_model.id
 
 
 def _spans(examples: Examples) -> list[int]:

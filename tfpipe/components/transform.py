@@ -183,7 +183,8 @@ def Transform(examples: Input[list[Examples]], schema: Input[Schema],
     transformed_examples.custom_properties["spans"] = json.dumps(spans)
     updated_analyzer_cache.custom_properties.update(
         spans=json.dumps(spans), datasets_from_cache=sum(v is None for v in analyze_data.values()),
-        datasets_analysed=sum(v is not None for v in analyze_data.values()),
-        previous_cache_id=previous.id if previous else None)
+        datasets_analysed=sum(v is not None for v in analyze_data.values()))
+    if previous is not None:
+        updated_analyzer_cache.custom_properties["previous_cache_id"] = previous.id
     if not os.listdir(updated_analyzer_cache.uri):  # analyzers with nothing to cache
         open(os.path.join(updated_analyzer_cache.uri, "EMPTY"), "w").close()
