@@ -181,3 +181,97 @@ def test_a_drifting_span_stops_the_run_before_training(tmp_path):
         assert store.executions(NAME, node) == [], f"{node} must not run on drifting data"
     [failed] = [e for e in store.executions(NAME, "ExampleValidator") if store.state(e) == "FAILED"]
     assert "payment_type" in failed.custom_properties["error"].string_value
+
+
+def _pushed(store: Store) -> list:
+    return [a for a in store.store.get_artifacts_by_type("PushedModel")
+            if a.custom_properties["pushed"].int_value == 1]
+
+
+def test_models_lists_the_pushed_versions_with_spans_and_metrics(four_spans):
+    store, run_ids, root = four_spans
+    result = run_cli("models", "--pipeline-root", str(root), "--json")
+    assert result.returncode == 0, result.stderr
+    versions = json.loads(result.stdout)
+    pushed = _pushed(store)
+    assert len(pushed) >= 2, "the taxi models beat the accuracy floor of 0.5 in several runs"
+    assert [v["version"] for v in versions] == sorted(
+        a.custom_properties["pushed_version"].int_value for a in pushed)
+    for v in versions:
+        k = run_ids.index(v["run_id"]) + 1
+        assert v["spans"] == list(range(max(1, k - 1), k + 1)), "window of 2 ending at span k"
+        assert 0.5 <= v["metrics"]["binary_accuracy"] <= 1
+        assert v["metrics"]["example_count"] > 0
+        assert v["served_at"] == str(root / "serving_model" / str(v["version"]))
+        assert (Path(v["served_at"]) / "saved_model.pb").is_file()
+    for earlier, later in zip(versions, versions[1:]):
+        assert later["baseline_version"] == earlier["version"], \
+            "each version was blessed against the latest blessed model before it"
+        assert later["base_model_id"] == earlier["model_id"], "and warm-started from it"
+    table = run_cli("models", "--pipeline-root", str(root))
+    assert table.returncode == 0, table.stderr
+    header, *rows = table.stdout.splitlines()
+    assert header.split()[:4] == ["VERSION", "PUSHED", "AT", "RUN"]
+    assert "BINARY_ACCURACY" in header
+    assert [row.split()[0] for row in rows] == [str(v["version"]) for v in versions]
+
+
+def test_models_diff_compares_two_versions(four_spans):
+    store, _, root = four_spans
+    listed = json.loads(run_cli("models", "--pipeline-root", str(root), "--json").stdout)
+    first, last = listed[0], listed[-1]
+    result = run_cli("models", "diff", str(first["version"]), "latest",
+                     "--pipeline-root", str(root))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert f"model version {first['version']} -> {last['version']}" in out
+    spans_line = next(line for line in out.splitlines() if line.strip().startswith("spans"))
+    assert spans_line.split()[1:] == [
+        "-".join(map(str, sorted({first["spans"][0], first["spans"][-1]}))),
+        f"{last['spans'][0]}-{last['spans'][-1]}"]
+    accuracy = next(line for line in out.splitlines() if "binary_accuracy" in line)
+    change = last["metrics"]["binary_accuracy"] - first["metrics"]["binary_accuracy"]
+    assert accuracy.split()[-1] == f"{change:+.4g}"
+    assert "taxi_utils.py" not in out, "the module file is the same in both"
+    assert "more the same in both" in out
+    missing = run_cli("models", "diff", "12", "latest", "--pipeline-root", str(root))
+    assert missing.returncode == 4
+    assert "no pushed model version '12'" in missing.stderr
+    assert str(last["version"]) in missing.stderr, "the error lists the versions there are"
+
+
+SPAN_ROWS = """JSON.stringify({
+  rows: Array.from(document.querySelectorAll('#spans table')[0].tBodies[0].rows)
+             .map(tr => Array.from(tr.cells).map(td => td.innerText)),
+  drift: Array.from(document.querySelectorAll('#spans table')[1].tHead.rows[0].cells)
+             .map(th => th.innerText),
+  bars: document.querySelectorAll('#spans svg rect').length,
+})"""
+
+
+def test_the_report_shows_the_span_history(four_spans, tmp_path):
+    from . import browser
+
+    _, _, root = four_spans
+    listed = json.loads(run_cli("models", "--pipeline-root", str(root), "--json").stdout)
+    by_last_span = {v["spans"][-1]: v["version"] for v in listed}
+    output = tmp_path / "report.html"
+    result = run_cli("report", "--pipeline-root", str(root), "-o", str(output))
+    assert result.returncode == 0, result.stderr
+    if not browser.available():
+        pytest.skip("Chromium is not installed (.ci/run installs it)")
+    page = browser.load(output.as_uri(), str(tmp_path / "profile"), SPAN_ROWS)
+    facts = json.loads(page.result)
+    assert page.errors == []
+    assert [row[0].split()[0] for row in facts["rows"]] == ["1", "2", "3", "4"]
+    assert "(this run)" in facts["rows"][3][0]
+    assert facts["bars"] == 4
+    for k, row in enumerate(facts["rows"], start=1):
+        rows = sum(1 for _ in csv.reader(open(SPANS / f"span-{k}" / "data.csv"))) - 1
+        assert row[3].split()[0] == str(rows), "examples per span, from its statistics"
+        assert ("no baseline" in row[4]) if k == 1 else row[4].split(":")[0].endswith(
+            f"vs span {k - 1}")
+        assert f"on spans {max(1, k - 1)}" in row[5]
+        if k in by_last_span:
+            assert f"pushed as version {by_last_span[k]}" in row[5]
+    assert facts["drift"] == ["feature", "span 2 vs 1", "span 3 vs 2", "span 4 vs 3"]

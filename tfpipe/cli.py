@@ -277,6 +277,51 @@ def report(targets, metadata, pipeline_root, params, verbose, output) -> None:
     click.echo(f"  open file://{os.path.abspath(output)}")
 
 
+@main.command(name="models")
+@click.argument("targets", nargs=-1, metavar="[PIPELINE_FILE] | diff A B [PIPELINE_FILE]")
+@_store_options
+@click.option("-m", "--metric", "metrics", multiple=True, metavar="NAME",
+              help="A metric column to show (default: up to three key metrics, AUC and "
+                   "accuracy first). Repeatable.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def models(targets, metadata, pipeline_root, params, verbose, metrics, as_json) -> None:
+    """The model registry: every model version the pipeline's Pusher pushed, oldest
+    first: version, when it was pushed, by which run, the spans it trained on, its
+    overall metrics, the version (or model) it beat as the Evaluator's baseline, and
+    where it is served.
+
+    `tfpipe models diff A B` compares two versions (a version number, latest or
+    previous): metrics, spans, the module files' content hashes, and every parameter
+    of the nodes that made each model. The store is found as for `tfpipe runs`.
+    """
+    from .errors import PipelineLoadError
+    from .metadata.models import details, find_version, list_models
+    from .views import models as view
+
+    diff = bool(targets) and targets[0] == "diff"
+    if diff and len(targets) not in (3, 4) or not diff and len(targets) > 1:
+        raise PipelineLoadError(f"unexpected arguments: {' '.join(targets)}.",
+                                fix="tfpipe models [PIPELINE_FILE], or tfpipe models diff A B "
+                                "[PIPELINE_FILE] with two versions `tfpipe models` lists")
+    pipeline_file = targets[3] if diff and len(targets) == 4 else \
+        (targets[0] if targets and not diff else None)
+    store, found = _open_store(pipeline_file, metadata, pipeline_root, params)
+    versions = list_models(store, found.pipeline_name)
+    if diff:
+        a, b = find_version(versions, targets[1]), find_version(versions, targets[2])
+        render = view.diff_json if as_json else view.diff_lines
+        shown = render(a, b, details(store, a), details(store, b))
+        for line in [shown] if as_json else shown:
+            click.echo(line)
+    elif as_json:
+        click.echo(view.models_json(versions))
+    else:
+        for line in view.models_table(versions, metrics) if versions else [
+                "No model version has been pushed yet (the Pusher pushes a model once the "
+                "Evaluator blesses it)."]:
+            click.echo(line)
+
+
 @main.command(name="lineage")
 @click.argument("artifact", metavar="ARTIFACT")
 @click.argument("pipeline_file", required=False, type=click.Path(dir_okay=False))

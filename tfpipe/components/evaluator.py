@@ -6,6 +6,8 @@ threshold holds and, if a baseline model is given, every change threshold agains
 it. ``blessing`` records custom properties ``blessed`` (1/0), ``reason``,
 ``current_model`` / ``current_model_id`` (and ``baseline_model`` /
 ``baseline_model_id``), and TFX's marker file ``BLESSED`` or ``NOT_BLESSED``.
+``evaluation`` records the candidate's overall metrics as the JSON custom property
+``metrics`` (``{"auc": 0.95, ...}``), which ``tfpipe models`` lists without TFMA.
 
 Without a baseline (the first run, when no blessed model exists yet) change
 thresholds are skipped, as TFX's "rubber stamp": value thresholds alone decide.
@@ -129,6 +131,28 @@ def tfma_error(exc: Exception, config, node: str) -> ExecutionError:
                           "metrics suit the model's outputs; --verbose shows TFMA's traceback")
 
 
+def overall_metrics(output_path: str, config) -> dict[str, float]:
+    """The candidate model's scalar metrics on the whole eval set (no slice, no sub-key,
+    not a change against the baseline), by name, from TFMA's output."""
+    import tensorflow_model_analysis as tfma
+
+    baselines = {spec.name for spec in config.model_specs if spec.is_baseline}
+    found: dict[str, float] = {}
+    for per_slice in tfma.load_metrics(output_path):
+        if per_slice.slice_key.single_slice_keys:
+            continue
+        for pair in per_slice.metric_keys_and_values:
+            key, value = pair.key, pair.value
+            if key.is_diff or key.model_name in baselines or key.HasField("sub_key"):
+                continue
+            name = "/".join(p for p in (key.output_name, key.name) if p)
+            if value.HasField("double_value"):
+                found.setdefault(name, value.double_value.value)
+            elif value.HasField("bounded_value"):
+                found.setdefault(name, value.bounded_value.value.value)
+    return found
+
+
 def write_blessing(blessing: ModelBlessing, blessed: bool, reason: str, model: Model,
                    baseline: Model | None) -> None:
     """TFX's marker file and custom properties."""
@@ -195,5 +219,7 @@ def run_evaluation(config, data_patterns: list[str], model: Model, baseline: Mod
         reason = "not blessed: " + ("; ".join(failures) or "TFMA validation failed")
     write_blessing(blessing, blessed, reason, model, baseline)
     evaluation.custom_properties["blessed"] = int(blessed)
+    evaluation.custom_properties["metrics"] = json.dumps(overall_metrics(evaluation.uri, config),
+                                                         sort_keys=True)
     if not blessed:
         context.warn(f"model {model.uri} is not blessed:\n" + "\n".join(failures))

@@ -201,12 +201,14 @@ def _producers(store, artifact_ids) -> tuple[dict[int, int], dict[int, int]]:
     return producer, again
 
 
-def _follow(store, executions: set[int], event_type, record: dict, seen: set[int]) -> set[int]:
+def _follow(store, executions: set[int], event_type, record: dict, seen: set[int],
+            skip: frozenset[str] = frozenset()) -> set[int]:
     """Record the ``event_type`` events of ``executions`` (execution -> [(key, artifact)])
-    and return the artifacts among them not seen before (now marked seen)."""
+    but those under the keys ``skip``, and return the artifacts among them not seen
+    before (now marked seen)."""
     found = set()
     for e in store.get_events_by_execution_ids(sorted(executions)) if executions else []:
-        if e.type == event_type:
+        if e.type == event_type and _key(e) not in skip:
             record.setdefault(e.execution_id, []).append((_key(e), e.artifact_id))
             if e.artifact_id not in seen:
                 seen.add(e.artifact_id)
@@ -214,9 +216,11 @@ def _follow(store, executions: set[int], event_type, record: dict, seen: set[int
     return found
 
 
-def trace(store, artifact_id: int, *, upstream: bool = True,
-          downstream: bool = True) -> Lineage:
-    """The lineage of one artifact: everything it came from and everything made from it."""
+def trace(store, artifact_id: int, *, upstream: bool = True, downstream: bool = True,
+          skip_inputs: frozenset[str] = frozenset()) -> Lineage:
+    """The lineage of one artifact: everything it came from and everything made from it.
+    Upstream, inputs named in ``skip_inputs`` are not followed (e.g. ``base_model``, so
+    a warm-started model's lineage stops at its own run's data and code)."""
     pb = _pb()
     lineage = Lineage(artifact_id)
     lineage.cached_uses.update(_producers(store, {artifact_id})[1])
@@ -228,7 +232,8 @@ def trace(store, artifact_id: int, *, upstream: bool = True,
         lineage.cached_uses.update(again)
         new_execs = set(producer.values()) - seen_executions
         seen_executions |= new_execs
-        todo = _follow(store, new_execs, pb.Event.INPUT, lineage.inputs, seen_artifacts)
+        todo = _follow(store, new_execs, pb.Event.INPUT, lineage.inputs, seen_artifacts,
+                       frozenset(skip_inputs))
     todo = {artifact_id}
     while downstream and todo:  # artifact -> executions reading it -> what they produced
         events = store.get_events_by_artifact_ids(sorted(todo))

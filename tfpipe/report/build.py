@@ -8,7 +8,8 @@ from ..metadata import artifacts as artifact_io
 from ..metadata.runs import Run, run_edges, run_outputs
 from ..runners.progress import format_duration
 from ..views.table import format_time
-from . import data, graph, model
+from ..metadata.history import span_history
+from . import data, graph, model, spans
 from .page import Section, badge, document, esc, note, table
 
 
@@ -95,6 +96,9 @@ def sections(store, run: Run, ir=None) -> list[Section]:
             of("ExampleAnomalies"),
             lambda o: data.anomalies_html(o.artifact.uri, o.artifact.properties),
             "This run validated no data (no ExampleValidator ran).")),
+        Section("spans", "Span history", spans.span_history_html(
+            span_history(store, run.pipeline),
+            {o.artifact.properties.get("span") for o in of("Examples")})),
         Section("evaluation", "Model evaluation", _per_node(
             evaluations, lambda o: _evaluation(o, outputs),
             "This run evaluated no model (no Evaluator ran).") + "".join(
