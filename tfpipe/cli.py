@@ -13,7 +13,8 @@ from .errors import TfpipeError
 
 EXIT_CODES_HELP = """Exit codes: 0 success, 1 internal error, 2 bad pipeline definition or
 command line, 3 a node failed, 4 metadata store error (or the run or artifact asked for
-is not in it), 130 interrupted. See docs/user-guide.md."""
+is not in it), 130 interrupted (143: a run --watch stopped by SIGTERM). See
+docs/user-guide.md."""
 
 
 def _quiet_libraries() -> None:
@@ -44,26 +45,30 @@ def _parse_params(values: tuple[str, ...]) -> dict:
     return params
 
 
+def _echo_error(exc: TfpipeError, verbose: bool) -> None:
+    """The error as every command reports it: kind, node, cause, place and fix."""
+    if verbose:
+        traceback.print_exception(exc.__cause__ or exc)
+    click.echo(click.style(f"Error ({exc.kind}): ", fg="red", bold=True) + str(exc), err=True)
+    if not verbose and "--verbose" not in str(exc):
+        click.echo(click.style("  (run with --verbose for the traceback)", dim=True), err=True)
+
+
 class _Group(click.Group):
     def invoke(self, ctx):
         verbose = "--verbose" in sys.argv or "-v" in sys.argv
         try:
             return super().invoke(ctx)
         except TfpipeError as exc:
-            if verbose:
-                traceback.print_exception(exc.__cause__ or exc)
-            click.echo(click.style(f"Error ({exc.kind}): ", fg="red", bold=True) + str(exc),
-                       err=True)
-            if not verbose and "--verbose" not in str(exc):
-                click.echo(click.style("  (run with --verbose for the traceback)", dim=True),
-                           err=True)
+            _echo_error(exc, verbose)
             ctx.exit(exc.exit_code)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:  # SIGTERM too, in `run --watch` (exit code 143)
             click.echo(click.style("Interrupted.", fg="red") + " Executions that were running "
                        "are left RUNNING and their outputs PENDING; the next run redoes them.",
                        err=True)
             sys.stdout.flush()
-            os._exit(130)  # node threads may still be inside a library; don't wait for them
+            # node threads may still be inside a library; don't wait for them
+            os._exit(getattr(exc, "exit_code", 130))
 
 
 @click.group(cls=_Group, epilog=EXIT_CODES_HELP,
@@ -103,17 +108,30 @@ _verbose_option = click.option("-v", "--verbose", is_flag=True,
                    "file, sqlite:///path, or mysql://user:password@host:port/database.")
 @click.option("-j", "--parallel", "parallelism", type=click.IntRange(1, 64), default=2,
               show_default=True, help="How many independent nodes may run at the same time.")
+@click.option("--watch", is_flag=True,
+              help="Keep running: watch the input patterns of the ExampleGen nodes that read "
+                   "spans, run now, then again whenever a new span or version lands. Ctrl-C "
+                   "or SIGTERM between runs stops the watch.")
+@click.option("--interval", type=click.FloatRange(min=0.1), default=None, metavar="SECONDS",
+              help="With --watch: how often to look for new spans (default 60).")
+@click.option("--once", is_flag=True,
+              help="With --watch: no run at start; wait for the next span or version to "
+                   "land, run once, and exit with that run's exit code.")
 @_verbose_option
 def run(pipeline_file: str, params: tuple[str, ...], explain_cache: bool, no_cache: bool,
         from_nodes: tuple[str, ...], to_nodes: tuple[str, ...], metadata: str | None,
-        parallelism: int, verbose: bool) -> None:
+        parallelism: int, watch: bool, interval: float | None, once: bool,
+        verbose: bool) -> None:
     """Run PIPELINE_FILE locally on Apache Beam (DirectRunner unless the pipeline's
     beam_pipeline_args say otherwise), recording to its ML Metadata store
     (<pipeline_root>/metadata.sqlite by default).
 
     Each node starts after its upstream nodes; progress and a summary of where the
     outputs and metadata are go to the terminal. Exits non-zero if any node fails.
+    With --watch, runs whenever new data lands (see docs/user-guide.md).
     """
+    if (interval is not None or once) and not watch:
+        raise click.UsageError("--interval and --once go with --watch")
     if not verbose:
         _quiet_libraries()
     from .dsl.loader import load_pipeline
@@ -126,8 +144,16 @@ def run(pipeline_file: str, params: tuple[str, ...], explain_cache: bool, no_cac
             node.enable_cache = False
     if metadata:
         pipeline.metadata = metadata
-    run_pipeline(pipeline, explain_cache=explain_cache, from_node=from_nodes, to_node=to_nodes,
-                 parallelism=parallelism)
+    options = dict(explain_cache=explain_cache, from_node=from_nodes, to_node=to_nodes,
+                   parallelism=parallelism)
+    if watch:
+        from .compiler import compile_pipeline
+        from .runners.watch import DEFAULT_INTERVAL, watch as watch_inputs
+
+        sys.exit(watch_inputs(compile_pipeline(pipeline), interval=interval or DEFAULT_INTERVAL,
+                              once=once, on_error=lambda exc: _echo_error(exc, verbose),
+                              **options))
+    run_pipeline(pipeline, **options)
 
 
 @main.command(name="compile")

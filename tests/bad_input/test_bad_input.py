@@ -163,6 +163,21 @@ CASES = [
         t, data=GOOD_CSV, stage="validate", drift_thresholds='{"species": 3}'), 3,
          ["[ExampleValidator] drift_thresholds['species'] must be a number in (0, 1], got 3."],
          "ExampleValidator"),
+    # `run --watch`: a pipeline whose ExampleGen reads no spans has nothing to watch.
+    Case("watching a pipeline that reads no spans", lambda t: _args(t, data=GOOD_CSV) + [
+        "--watch", "--once"], 2,
+         ["Error (definition error): nothing to watch in pipeline bad: CsvExampleGen reads "
+          "input_pattern '*.csv', with no span in it.",
+          "fix: --watch starts a run when a new span lands: give CsvExampleGen or "
+          "ImportExampleGen an input_pattern naming spans, e.g. "
+          "input_pattern='span-{SPAN}/*.csv'"]),
+    Case("watching a pipeline without ExampleGen", lambda t: _args(
+        t, stage="push", push_destination=t / "serving") + ["--watch"], 2,
+         ["nothing to watch in pipeline bad: it has no ExampleGen."]),
+    Case("watching a pattern that can never match", lambda t: _args(
+        t, data=_spans(t, {}), input_pattern="span-{SPAM}/*.csv") + ["--watch"], 2,
+         ["Error (definition error): [CsvExampleGen] input_pattern 'span-{SPAM}/*.csv' has "
+          "unknown placeholder(s) {SPAM}."]),
 ]
 
 GOOD_ROWS = HEADER + "0,0.1,0.2,0.3,0.4\n1,0.5,0.6,0.7,0.8\n"

@@ -44,13 +44,16 @@ class NodeRun:
 
 @dataclass(frozen=True)
 class Run:
-    """A run of a pipeline: its id and the executions of the nodes it ran."""
+    """A run of a pipeline: its id, what triggered it ("span 3 landed" for a run
+    ``tfpipe run --watch`` started; empty for a run started by hand) and the executions
+    of the nodes it ran."""
 
     pipeline: str
     run_id: str
     context_id: int
     created: float
     nodes: tuple[NodeRun, ...] = ()
+    trigger: str = ""
 
     @property
     def started(self) -> float:
@@ -97,10 +100,10 @@ def _node_runs(store, context_id: int) -> tuple[NodeRun, ...]:
 
 
 def _run(store, ctx) -> Run:
-    pipeline = ctx.custom_properties["pipeline"].string_value \
-        if "pipeline" in ctx.custom_properties else ""
+    pipeline, trigger = (ctx.custom_properties[k].string_value
+                         if k in ctx.custom_properties else "" for k in ("pipeline", "trigger"))
     return Run(pipeline, ctx.name, ctx.id, ctx.create_time_since_epoch / 1000,
-               _node_runs(store, ctx.id))
+               _node_runs(store, ctx.id), trigger)
 
 
 def list_runs(store, pipeline: str | None = None) -> list[Run]:

@@ -14,10 +14,12 @@ from .progress import format_duration
 
 def run_pipeline(pipeline: Pipeline | PipelineIR, *, explain_cache: bool = False,
                  quiet: bool = False, from_node: str | Sequence[str] | None = None,
-                 to_node: str | Sequence[str] | None = None, parallelism: int = 2):
+                 to_node: str | Sequence[str] | None = None, parallelism: int = 2,
+                 trigger: str | None = None):
     """Run ``pipeline`` locally (or the slice ``from_node``..``to_node``); prints
     progress and a summary, raises the first node's TfpipeError if any node failed.
-    Returns the RunResult."""
+    ``trigger`` says what started the run (recorded on its MLMD context, shown by
+    ``tfpipe runs``). Returns the RunResult."""
     from . import scheduler
 
     ir = pipeline if isinstance(pipeline, PipelineIR) else compile_pipeline(pipeline)
@@ -27,7 +29,7 @@ def run_pipeline(pipeline: Pipeline | PipelineIR, *, explain_cache: bool = False
     say(click.style(f"Running pipeline {ir.name}", bold=True) + f" ({len(ir.nodes)} nodes{part})")
     with pipeline_lock(ir.pipeline_root, ir.name, quiet=quiet):
         result = scheduler.run(ir, explain_cache=explain_cache, quiet=quiet, from_node=from_node,
-                          to_node=to_node, parallelism=parallelism)
+                               to_node=to_node, parallelism=parallelism, trigger=trigger)
     counts = {s: sum(r.status == s for r in result.results.values())
               for s in ("ran", "cached", "failed", "skipped")}
     tally = ", ".join(f"{n} {s}" for s, n in counts.items() if n)

@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 
 from ..compiler.ir import PipelineIR
 from ..errors import DefinitionError, TfpipeError
+from ..metadata import contexts
 from ..metadata.store import connect, describe, serialised
+from ..metadata.types import RUN
 from .launcher import NodeResult, launch
 from .partial import latest_outputs, select
 from .progress import Progress
@@ -113,14 +115,19 @@ class _Run:
 
 
 def run(ir: PipelineIR, *, explain_cache: bool = False, quiet: bool = False,
-        from_node=None, to_node=None, parallelism: int = DEFAULT_PARALLELISM) -> RunResult:
+        from_node=None, to_node=None, parallelism: int = DEFAULT_PARALLELISM,
+        trigger: str | None = None) -> RunResult:
     """Run the nodes of ``ir`` (all, or the slice from ``from_node`` to ``to_node``)
-    locally, recording to its MLMD store."""
+    locally, recording to its MLMD store. ``trigger`` (what started the run, e.g.
+    "span 3 landed") is recorded on the run's context before any node starts."""
     started = time.monotonic()
     check_beam_args(ir.beam_pipeline_args)
     selected = select(ir, from_node, to_node)
     run_ = _Run(ir, serialised(connect(ir.metadata)),
                 Progress(len(selected), explain=explain_cache, quiet=quiet), selected)
+    if trigger:
+        contexts.get_or_create(run_.store, RUN, run_.run_id,
+                               {"pipeline": ir.name, "trigger": trigger})
     sorter = graphlib.TopologicalSorter(
         {n.id: [u for u in n.upstream if u in selected] for n in ir.nodes if n.id in selected})
     sorter.prepare()
