@@ -134,7 +134,7 @@ def test_look_only_commands_import_no_tensorflow_or_beam(runs_project, tmp_path)
         "'tensorflow_transform', 'tensorflow_model_analysis') if m in sys.modules]\n"
         "print('HEAVY', heavy)\n")
     result = subprocess.run(
-        [sys.executable, "-c", script, f"init|{tmp_path / 'new'}", "runs",
+        [sys.executable, "-c", script, f"init|{tmp_path / 'new'}", "runs", "models",
          f"lineage|{_anomalies_uri(runs_project)}"],
         cwd=runs_project, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr

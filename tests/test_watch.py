@@ -15,10 +15,11 @@ import sys
 import time
 from pathlib import Path
 
+import click
 import pytest
 
 from tfpipe.compiler.ir import NodeIR, PipelineIR
-from tfpipe.errors import DefinitionError, InputDataError
+from tfpipe.errors import DefinitionError
 from tfpipe.runners import watch
 
 from .conftest import REPO, Store, run_cli
@@ -64,7 +65,8 @@ class Watching:
              str(tmp / "pipeline.py")], cwd=REPO, stdout=self.out.open("w"),
             stderr=self.err.open("w"), env={**os.environ, "PYTHONUNBUFFERED": "1",
                                             "PYTHONWARNINGS": "ignore"},
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+            start_new_session=True)  # its own process group, as a terminal's foreground job
 
     @property
     def output(self) -> str:
@@ -153,6 +155,25 @@ def test_a_failed_run_does_not_stop_the_watch_and_ctrl_c_stops_it(watching, tmp_
         ("span 1 landed", "FAILED"), ("span 2 landed", "COMPLETE")]
 
 
+@pytest.mark.slow
+def test_ctrl_c_during_a_run_stops_both_and_the_next_run_redoes_the_node(watching, tmp_path):
+    _land(tmp_path / "landing", "span-1", GOOD)
+    watcher = watching()
+    watcher.wait_for("→ watch started (span 1): starting a run")
+    watcher.wait_for("▶ StatisticsGen")
+    os.killpg(watcher.proc.pid, signal.SIGINT)  # Ctrl-C reaches the terminal's whole job
+    assert watcher.exit_code(120) == 130, watcher.output
+    assert "Interrupted. Executions that were running are left RUNNING" in watcher.output
+    assert "Traceback" not in watcher.output
+    [run] = watcher.runs()
+    assert run["trigger"] == "watch started (span 1)"
+    assert run["nodes"]["CsvExampleGen"]["state"] == "COMPLETE"
+    assert run["nodes"]["StatisticsGen"]["state"] in ("RUNNING", "COMPLETE")
+    again = run_cli("run", str(tmp_path / "pipeline.py"))
+    assert again.returncode == 0, again.stderr
+    assert "CsvExampleGen" in again.stdout and "reused from cache" in again.stdout
+
+
 # The loop itself, with a stand-in run and clock: no TensorFlow, milliseconds.
 
 def _ir(tmp: Path, pattern: str = "span-{SPAN}/v{VERSION}/*.csv", **more) -> PipelineIR:
@@ -180,16 +201,15 @@ class Script:
 
 
 def _watcher(ir, script, once=False, fail=()):
-    said, errors, triggers = [], [], []
+    said, triggers = [], []
 
     def run(trigger):
         triggers.append(trigger)
-        if trigger in fail:
-            raise InputDataError("bad rows", node="gen")
+        return 3 if trigger in fail else 0
 
-    watcher = watch.Watcher(ir, run, interval=INTERVAL, once=once, on_error=errors.append,
-                            say=said.append, sleep=script)
-    return watcher, said, errors, triggers
+    watcher = watch.Watcher(ir, run, interval=INTERVAL, once=once, say=said.append,
+                            sleep=script)
+    return watcher, said, triggers
 
 
 def test_each_trigger_names_what_changed_and_failures_do_not_stop(tmp_path):
@@ -199,12 +219,13 @@ def test_each_trigger_names_what_changed_and_failures_do_not_stop(tmp_path):
                    lambda: (base / "span-1" / "v1" / "data.csv").write_text(GOOD),
                    lambda: None,  # nothing new: no run
                    lambda: _land(base, "span-2/v0", GOOD))
-    watcher, said, errors, triggers = _watcher(_ir(tmp_path), steps,
-                                               fail=("span 1 version 1 landed",))
+    watcher, said, triggers = _watcher(_ir(tmp_path), steps,
+                                       fail=("span 1 version 1 landed",))
     assert watcher.watch() == 130
     assert triggers == ["watch started (span 1)", "span 1 version 1 landed",
                         "span 1 version 1 changed", "span 2 landed"]
-    assert [str(e) for e in errors] == ["[gen] bad rows"]
+    assert [click.unstyle(line) for line in said if "failed (exit code" in line] == [
+        "✘ the run for span 1 version 1 landed failed (exit code 3); the error is above"]
     assert any("whose run failed" in line for line in said)
     assert "stopped watching pipeline p (Ctrl-C) after 4 run(s)" in said[-1]
 
@@ -212,9 +233,9 @@ def test_each_trigger_names_what_changed_and_failures_do_not_stop(tmp_path):
 def test_once_waits_for_the_first_span_and_returns_the_run_exit_code(tmp_path):
     base = tmp_path / "in"
     steps = Script(lambda: None, lambda: _land(base, "span-3/v0", GOOD))
-    watcher, said, _, triggers = _watcher(_ir(tmp_path), steps, once=True,
-                                          fail=("span 3 landed",))
-    assert watcher.watch() == 3  # InputDataError's exit code
+    watcher, said, triggers = _watcher(_ir(tmp_path), steps, once=True,
+                                       fail=("span 3 landed",))
+    assert watcher.watch() == 3  # the run's exit code
     assert triggers == ["span 3 landed"]
     assert "no span yet, waiting for the first" in said[0]
 
@@ -224,27 +245,42 @@ def test_data_that_cannot_be_read_as_spans_is_waited_on_not_run(tmp_path):
     _land(base, "span-1/v0", GOOD)
     _land(base, "span-01/v0", GOOD)
     steps = Script(lambda: os.rename(base / "span-01", base / ".old"))
-    watcher, said, _, triggers = _watcher(_ir(tmp_path), steps)
+    watcher, said, triggers = _watcher(_ir(tmp_path), steps)
     assert watcher.watch() == 130
     assert "waiting: [gen] two folders claim span 1" in said[0]
     assert triggers == ["span 1 landed"]
 
 
-def test_sigterm_stops_the_watch_and_a_definition_error_in_a_run_ends_it(tmp_path):
+def test_sigterm_stops_the_watch(tmp_path):
     _land(tmp_path / "in", "span-1/v0", GOOD)
 
     def sigterm(seconds):
         raise watch.Terminated()
-    watcher, said, _, triggers = _watcher(_ir(tmp_path), sigterm)
+    watcher, said, triggers = _watcher(_ir(tmp_path), sigterm)
     assert watcher.watch() == 143 and triggers == []
     assert "stopped watching pipeline p (SIGTERM) after 0 run(s)" in said[-1]
 
-    def run(trigger):
-        raise DefinitionError("unknown Beam pipeline argument(s): --x.")
-    watcher = watch.Watcher(_ir(tmp_path), run, interval=INTERVAL, on_error=print,
-                            say=said.append, sleep=Script())
-    with pytest.raises(DefinitionError, match="unknown Beam"):
-        watcher.watch()
+
+def test_sigterm_during_a_run_reaches_the_run_as_ctrl_c(tmp_path):
+    """The child stops as on Ctrl-C (its handler runs), then the interrupt goes on."""
+    marker = tmp_path / "interrupted"
+    child = ("import time, pathlib\ntry:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n"
+             f"    pathlib.Path({str(marker)!r}).write_text('stopped cleanly')\n"
+             "    raise SystemExit(130)\n")
+    run = watch.run_in_child([sys.executable, "-c", child, "run"])
+    started = time.monotonic()
+
+    def alarm(signum, frame):
+        raise watch.Terminated()
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, 2)
+    try:
+        with pytest.raises(watch.Terminated):
+            run("span 1 landed")
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    assert marker.read_text() == "stopped cleanly"
+    assert time.monotonic() - started < 30
 
 
 def test_nothing_to_watch_is_a_definition_error(tmp_path):

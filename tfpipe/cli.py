@@ -117,43 +117,55 @@ _verbose_option = click.option("-v", "--verbose", is_flag=True,
 @click.option("--once", is_flag=True,
               help="With --watch: no run at start; wait for the next span or version to "
                    "land, run once, and exit with that run's exit code.")
+@click.option("--trigger", hidden=True, metavar="TEXT",
+              help="What started this run (set by --watch on the runs it starts).")
 @_verbose_option
 def run(pipeline_file: str, params: tuple[str, ...], explain_cache: bool, no_cache: bool,
         from_nodes: tuple[str, ...], to_nodes: tuple[str, ...], metadata: str | None,
         parallelism: int, watch: bool, interval: float | None, once: bool,
-        verbose: bool) -> None:
+        trigger: str | None, verbose: bool) -> None:
     """Run PIPELINE_FILE locally on Apache Beam (DirectRunner unless the pipeline's
     beam_pipeline_args say otherwise), recording to its ML Metadata store
     (<pipeline_root>/metadata.sqlite by default).
 
     Each node starts after its upstream nodes; progress and a summary of where the
     outputs and metadata are go to the terminal. Exits non-zero if any node fails.
-    With --watch, runs whenever new data lands (see docs/user-guide.md).
+    With --watch, runs whenever new data lands, each run a `tfpipe run` process with
+    the same options (see docs/user-guide.md).
     """
     if (interval is not None or once) and not watch:
         raise click.UsageError("--interval and --once go with --watch")
     if not verbose:
         _quiet_libraries()
     from .dsl.loader import load_pipeline
-    from .runners.local import run_pipeline
 
     pipeline = load_pipeline(pipeline_file, _parse_params(params))
+    if watch:
+        from .compiler import compile_pipeline
+        from .runners.watch import DEFAULT_INTERVAL, watch as watch_inputs
+
+        command = [sys.executable, "-m", "tfpipe.cli", "run", os.path.abspath(pipeline_file),
+                   "-j", str(parallelism)]
+        for flag, values in (("-p", params), ("--from-node", from_nodes),
+                             ("--to-node", to_nodes), ("--metadata", [metadata] if metadata
+                                                        else [])):
+            for value in values:
+                command += [flag, value]
+        command += [flag for flag, on in (("--explain-cache", explain_cache),
+                                          ("--no-cache", no_cache), ("--verbose", verbose)) if on]
+        sys.exit(watch_inputs(compile_pipeline(pipeline), command,
+                              interval=interval or DEFAULT_INTERVAL, once=once,
+                              from_node=from_nodes, to_node=to_nodes))
+    from .runners.local import run_pipeline
+
     if no_cache:
         pipeline.enable_cache = False
         for node in pipeline.components:
             node.enable_cache = False
     if metadata:
         pipeline.metadata = metadata
-    options = dict(explain_cache=explain_cache, from_node=from_nodes, to_node=to_nodes,
-                   parallelism=parallelism)
-    if watch:
-        from .compiler import compile_pipeline
-        from .runners.watch import DEFAULT_INTERVAL, watch as watch_inputs
-
-        sys.exit(watch_inputs(compile_pipeline(pipeline), interval=interval or DEFAULT_INTERVAL,
-                              once=once, on_error=lambda exc: _echo_error(exc, verbose),
-                              **options))
-    run_pipeline(pipeline, **options)
+    run_pipeline(pipeline, explain_cache=explain_cache, from_node=from_nodes, to_node=to_nodes,
+                 parallelism=parallelism, trigger=trigger)
 
 
 @main.command(name="compile")

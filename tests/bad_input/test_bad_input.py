@@ -236,3 +236,24 @@ def test_verbose_shows_the_traceback(tmp_path):
     assert result.returncode == 3
     assert "Traceback" in result.stderr
     assert "does not exist" in result.stderr
+
+
+def test_models_diff_of_versions_that_are_not_there(tmp_path):
+    """`tfpipe models diff` names what is missing and what to give instead."""
+    from tfpipe.metadata.store import connect
+
+    connect(str(tmp_path / "metadata.sqlite"))  # a store with nothing pushed yet
+    store = ["--metadata", str(tmp_path / "metadata.sqlite")]
+    listed = run_cli("models", *store)
+    assert listed.returncode == 0 and "No model version has been pushed yet" in listed.stdout
+    none = run_cli("models", "diff", "previous", "latest", *store)
+    assert none.returncode == 4, none.stderr
+    assert "Error (not found): no model version has been pushed in this metadata store." \
+        in none.stderr
+    assert "fix: run the pipeline until its Pusher pushes a blessed model" in none.stderr
+    wrong = run_cli("models", "diff", "1", *store)
+    assert wrong.returncode == 2, wrong.stderr
+    assert "unexpected arguments: diff 1." in wrong.stderr
+    assert "tfpipe models diff A B [PIPELINE_FILE]" in wrong.stderr
+    for result in (none, wrong):
+        assert "Traceback" not in result.stderr and result.stderr.count("Error (") == 1

@@ -1,28 +1,33 @@
 """``tfpipe run --watch``: run the pipeline whenever a new span of input data lands.
 
-The pipeline is compiled once. Its ExampleGen nodes that read spans (an
-``input_pattern`` with ``{SPAN}``, ``{VERSION}`` or ``{YYYY}-{MM}-{DD}``) are watched:
-every ``interval`` seconds ``spans.select`` says what each would read now (span,
+The pipeline is compiled once to find what to watch: its ExampleGen nodes that read
+spans (an ``input_pattern`` with ``{SPAN}``, ``{VERSION}`` or ``{YYYY}-{MM}-{DD}``).
+Every ``interval`` seconds ``spans.select`` says what each would read now (span,
 version, and a fingerprint of the files). When that differs from what the last run
 read, and still looks the same ``SETTLE_SECONDS`` later (a span being copied in place
-keeps changing), the pipeline runs in this process, one run at a time, with what
-triggered it recorded on the run's MLMD context. Looking at the files is pure Python:
-until the first run starts, the watcher has imported neither TensorFlow nor Beam.
+keeps changing), one ``tfpipe run`` starts as a child process, with what triggered it
+(recorded on the run's MLMD context). One run at a time. A process per run, as a
+scheduler would start it: each run loads pipeline.py afresh (an edit between runs takes
+effect), and what a run leaves in the process (TensorFlow's graphs and resources,
+Beam's threads) goes with it. Looking at the files is pure Python: the watcher itself
+never imports TensorFlow or Beam.
 
 Without ``once``: a run at start if there is data (an unchanged pipeline is a cache
-hit), then one per change; a failed run is reported and the watch goes on. With
-``once``: no run at start; the first change starts one run, and its exit code ends
-the watch. Ctrl-C or SIGTERM while waiting stops the watch (exit 130 or 143); during
-a run they interrupt it as Ctrl-C interrupts ``tfpipe run``.
+hit), then one per change; a failed run (the child printed why) is reported and the
+watch goes on. With ``once``: no run at start; the first change starts one run, and
+its exit code ends the watch. Ctrl-C or SIGTERM while waiting stops the watch (exit
+130 or 143); during a run, Ctrl-C interrupts the run too (it is in the same process
+group) and SIGTERM is passed on to it as Ctrl-C, so it stops as ``tfpipe run`` does
+when interrupted, and the watch ends with 130 or 143.
 """
 from __future__ import annotations
 
 import contextlib
 import os
 import signal
+import subprocess
 import tempfile
 import time
-import traceback
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -30,12 +35,13 @@ import click
 
 from ..compiler.ir import PipelineIR
 from ..components import spans
-from ..errors import DefinitionError, InputDataError, TfpipeError
+from ..errors import DefinitionError, InputDataError
 from .partial import select as select_nodes
 
 DEFAULT_INTERVAL = 60.0
 SETTLE_SECONDS = 1.0
 EXIT_INTERRUPTED = 130
+STOP_GRACE_SECONDS = 60  # how long an interrupted run may take to stop before it is killed
 
 
 class Terminated(KeyboardInterrupt):
@@ -144,19 +150,18 @@ def _change(before: tuple[spans.SpanFiles, str] | None, after: tuple[spans.SpanF
 
 
 class Watcher:
-    """The watch loop. ``run(trigger)`` runs the pipeline once (raising its TfpipeError if
-    it failed); ``on_error`` prints an error as the CLI does."""
+    """The watch loop. ``run(trigger)`` runs the pipeline once and returns its exit
+    code."""
 
-    def __init__(self, ir: PipelineIR, run: Callable[[str], object], *,
+    def __init__(self, ir: PipelineIR, run: Callable[[str], int], *,
                  interval: float = DEFAULT_INTERVAL, once: bool = False,
-                 on_error: Callable[[TfpipeError], None], say: Callable[[str], None] = click.echo,
+                 say: Callable[[str], None] = click.echo,
                  sleep: Callable[[float], None] = time.sleep):
         self.ir = ir
         self.watched = targets(ir)
         self.run = run
         self.interval = interval
         self.once = once
-        self.on_error = on_error
         self.say = say
         self.sleep = sleep
         self.runs = 0
@@ -166,8 +171,8 @@ class Watcher:
 
     def watch(self) -> int:
         """Watch until stopped (exit code 130 for Ctrl-C, 143 for SIGTERM), or with
-        ``once`` until one run ended (its exit code). A DefinitionError from a run ends
-        the watch: the same compiled pipeline would fail the same way every time."""
+        ``once`` until one run ended (its exit code). Ctrl-C or SIGTERM during a run
+        propagates (as KeyboardInterrupt) once the run has stopped."""
         code, now = 0, None
         with _sigterm_raises():
             while True:
@@ -213,19 +218,11 @@ class Watcher:
         self.say(click.style("→ ", fg="cyan", bold=True) + f"{trigger}: starting a run")
         self.last = now
         self.runs += 1
-        try:
-            self.run(trigger)
-        except DefinitionError:
-            raise
-        except TfpipeError as exc:
-            self.on_error(exc)
-            return exc.exit_code
-        except Exception as exc:  # noqa: BLE001 - a bug in a run must not end the watch
-            traceback.print_exception(exc)
-            click.echo(click.style("Error (internal error): ", fg="red", bold=True) +
-                       f"{type(exc).__name__}: {exc}", err=True)
-            return 1
-        return 0
+        code = self.run(trigger)
+        if code:
+            self.say(click.style("✘ ", fg="red", bold=True) + f"the run for {trigger} failed "
+                     f"(exit code {code}); the error is above")
+        return code
 
     def _label(self, node: str, text: str) -> str:
         """``text`` about one node, named when several nodes are watched."""
@@ -296,17 +293,29 @@ def _sigterm_raises():
         signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
-def watch(ir: PipelineIR, *, interval: float = DEFAULT_INTERVAL, once: bool = False,
-          on_error: Callable[[TfpipeError], None], from_node=None, to_node=None,
-          **run_options) -> int:
-    """Watch ``ir``'s span inputs and run it (with ``run_pipeline``'s ``run_options``)
-    whenever they change; returns the exit code. See the module docstring."""
-    from .local import run_pipeline
+def run_in_child(command: list[str]) -> Callable[[str], int]:
+    """A run: ``command`` (a ``tfpipe run`` command line) with ``--trigger``, as a child
+    process; its exit code. Interrupted (Ctrl-C reached it too; SIGTERM is passed on as
+    Ctrl-C), it is waited for while it stops, then the interrupt goes on."""
+    def run(trigger: str) -> int:
+        process = subprocess.Popen([*command, "--trigger", trigger])
+        try:
+            return process.wait()
+        except KeyboardInterrupt as stop:
+            if isinstance(stop, Terminated):
+                process.send_signal(signal.SIGINT)
+            try:
+                process.wait(STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            raise
+    return run
 
+
+def watch(ir: PipelineIR, command: list[str], *, interval: float = DEFAULT_INTERVAL,
+          once: bool = False, from_node=None, to_node=None) -> int:
+    """Watch ``ir``'s span inputs and run ``command`` (``tfpipe run`` with the user's
+    options) whenever they change; returns the exit code. See the module docstring."""
     select_nodes(ir, from_node, to_node)  # a wrong --from-node fails now, not at the first span
-
-    def run(trigger: str):
-        return run_pipeline(ir, trigger=trigger, from_node=from_node, to_node=to_node,
-                            **run_options)
-
-    return Watcher(ir, run, interval=interval, once=once, on_error=on_error).watch()
+    return Watcher(ir, run_in_child(command), interval=interval, once=once).watch()
