@@ -135,12 +135,13 @@ def Transform(examples: Input[list[Examples]], schema: Input[Schema],
                                os.path.join(transform_graph.uri,
                                             tft.TFTransformOutput.RAW_METADATA_DIR))
 
-    def source(artifact: Examples, split: str):
-        return tfxio.TFExampleRecord(file_pattern=split_pattern(artifact.uri, split),
+    def source(artifacts: list[Examples], split: str):
+        return tfxio.TFExampleRecord(file_pattern=[split_pattern(a.uri, split)
+                                                   for a in artifacts],
                                      schema=raw_schema,
                                      telemetry_descriptors=["tfpipe", "Transform"])
 
-    adapter_config = source(examples[0], splits[0]).TensorAdapterConfig()
+    adapter_config = source(examples[:1], splits[0]).TensorAdapterConfig()
     keys = {_dataset_key(a, s): (a, s) for a in examples for s in analyze}
     with worker_pythonpath(module_file), beam_pipeline(context) as p, \
             tft_beam.Context(temp_dir=context.make_tmp_dir()):
@@ -156,7 +157,8 @@ def Transform(examples: Input[list[Examples]], schema: Input[Schema],
         analyze_data = {
             key: None if key in input_cache and needed and
             all(k in input_cache[key].cache_dict for k in needed)
-            else p | f"ReadForAnalysis[{key.key}]" >> source(*keys[key]).BeamSource()
+            else p | f"ReadForAnalysis[{key.key}]" >> source([keys[key][0]],
+                                                              keys[key][1]).BeamSource()
             for key in sorted(keys)}
         transform_fn, output_cache = (
             (analyze_data, input_cache, adapter_config)
@@ -166,16 +168,15 @@ def Transform(examples: Input[list[Examples]], schema: Input[Schema],
         _ = transform_fn | "WriteTransformGraph" >> tft_beam.WriteTransformFn(
             transform_graph.uri)
         # The analysed splits are read again to be transformed, streaming, rather than
-        # read once and held in memory until the analysis is done.
-        for artifact in examples:
-            for split in splits:
-                label = f"span-{artifact.span}-{artifact.id}-{split}"
-                raw = p | f"Read[{label}]" >> source(artifact, split).BeamSource()
-                transformed, _ = (((raw, adapter_config), transform_fn)
-                                  | f"Transform[{label}]" >> tft_beam.TransformDataset(
-                                      output_record_batches=True))
-                write_split(transformed | f"Encode[{label}]" >> beam.Map(
-                    _record_batch_to_examples), transformed_examples.uri, split, label)
+        # read once and held in memory until the analysis is done; every span of a split
+        # in one read, so a window costs one transform step per split, not one per span.
+        for split in splits:
+            raw = p | f"Read[{split}]" >> source(examples, split).BeamSource()
+            transformed, _ = (((raw, adapter_config), transform_fn)
+                              | f"Transform[{split}]" >> tft_beam.TransformDataset(
+                                  output_record_batches=True))
+            write_split(transformed | f"Encode[{split}]" >> beam.Map(
+                _record_batch_to_examples), transformed_examples.uri, split)
     finish_splits(transformed_examples.uri, [(split, 1) for split in splits])
     spans = [a.span for a in examples]
     transformed_examples.split_names = splits
