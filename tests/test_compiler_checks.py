@@ -143,3 +143,23 @@ def test_component_arguments_need_annotations():
 def test_pipeline_refuses_things_that_are_not_nodes():
     with pytest.raises(DefinitionError, match="call the component"):
         tfpipe.Pipeline("p", "/tmp/x", [CsvExampleGen])
+
+
+@pytest.mark.parametrize("node_id", ["../escape", "a/b", "/abs", "..", ".hidden", "x..y", ""])
+def test_node_ids_that_are_not_plain_folder_names_are_refused(node_id):
+    from tfpipe.compiler import compile_pipeline
+
+    gen = CsvExampleGen(input_base="x").with_id(node_id)
+    with pytest.raises(CompileError, match="cannot be a folder name under the pipeline root"):
+        compile_pipeline(_pipeline(gen))
+
+
+def test_an_output_outside_the_root_is_refused_before_anything_is_written(tmp_path):
+    """An IR written by hand is not checked by the compiler: the launcher checks too."""
+    from tfpipe.runners.launcher import output_uri
+
+    root = tmp_path / "root"
+    assert output_uri(str(root), "gen", "examples", 3) == str(root / "gen" / "examples" / "3")
+    with pytest.raises(DefinitionError, match="outside the pipeline root"):
+        output_uri(str(root), "../../escape", "examples", 3)
+    assert not (tmp_path.parent / "escape").exists()

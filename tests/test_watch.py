@@ -136,7 +136,7 @@ def test_a_failed_run_does_not_stop_the_watch_and_ctrl_c_stops_it(watching, tmp_
     watcher.wait_for("no span yet, waiting for the first")
     _land(tmp_path / "landing", "span-1", MALFORMED)
     watcher.wait_for("whose run failed")
-    assert "Error (bad input data): [CsvExampleGen] data.csv: a row has 3 columns but the " \
+    assert "Error (bad input data): [CsvExampleGen] data.csv line 3: a row has 3 columns but the " \
            "header has 2" in watcher.output
     _land(tmp_path / "landing", "span-2", GOOD)
     deadline = time.monotonic() + 300

@@ -40,7 +40,14 @@ def _parse_params(values: tuple[str, ...]) -> dict:
             raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--param")
         try:
             params[key] = json.loads(raw)
-        except json.JSONDecodeError:
+        except json.JSONDecodeError as exc:
+            if raw.lstrip()[:1] in ("[", "{"):
+                from .errors import DefinitionError
+
+                raise DefinitionError(
+                    f"-p {key}={raw} looks like JSON but is not: {exc.msg} at character "
+                    f"{exc.pos + 1}.", fix=f"write valid JSON, quoted for the shell, e.g. "
+                    f"-p '{key}=[\"--direct_num_workers=2\"]'") from None
             params[key] = raw
     return params
 

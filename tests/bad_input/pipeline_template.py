@@ -19,13 +19,15 @@ def BlessedModel(model: Output[Model], blessing: Output[ModelBlessing]):
 
 def create_pipeline(root, data="", stage="data", module_file="", schema_file="",
                     beam_args=(), push_destination="", input_pattern="*.csv", range_config=None,
-                    drift_thresholds=None, window=0):
+                    drift_thresholds=None, window=0, gen_id=""):
     if stage == "push":
         fake = BlessedModel()
         pusher = Pusher(model=fake.outputs["model"], model_blessing=fake.outputs["blessing"],
                         push_destination=push_destination)
         return tfpipe.Pipeline("bad", root, [fake, pusher])
     gen = CsvExampleGen(input_base=data, input_pattern=input_pattern, range_config=range_config)
+    if gen_id:
+        gen.with_id(gen_id)
     nodes = [gen]
     if window:
         nodes.append(RollingWindowResolver(examples=gen.outputs["examples"], window=window))

@@ -60,14 +60,27 @@ CASES = [
          ["holds no data rows.", "fix: add rows under the header"], "CsvExampleGen"),
     Case("row with too many columns", lambda t: _args(t, data=_data(
         t, HEADER + "0,0.1,0.2,0.3,0.4\n1,0.1,0.2,0.3,0.4,9\n")), 3,
-         ["data.csv: a row has 6 columns but the header has 5: '1,0.1,0.2,0.3,0.4,9'"],
+         ["data.csv line 3: a row has 6 columns but the header has 5: '1,0.1,0.2,0.3,0.4,9'"],
          "CsvExampleGen"),
     Case("row with too few columns", lambda t: _args(t, data=_data(
         t, HEADER + "0,0.1,0.2,0.3,0.4\n1,0.1,0.2\n")), 3,
-         ["a row has 3 columns but the header has 5"], "CsvExampleGen"),
+         ["data.csv line 3: a row has 3 columns but the header has 5"], "CsvExampleGen"),
+    Case("quoted field never closed", lambda t: _args(t, data=_data(
+        t, HEADER + '0,0.1,0.2,0.3,0.4\n1,"0.1,0.2,0.3,0.4\n2,0.1,0.2,0.3,0.4\n')), 3,
+         ["[CsvExampleGen] data.csv line 4: unexpected end of data.",
+          'fix: close every quoted field with a quote; write a quote inside one as two quotes '
+          '("")'], "CsvExampleGen"),
+    Case("header line of many megabytes", lambda t: _args(t, data=_data(
+        t, ",".join(f"c{i}" for i in range(700_000)) + "\n")), 3,
+         ["[CsvExampleGen] data.csv: the header line is over 4 MB long (is this a CSV file "
+          "with a header row?)."], "CsvExampleGen"),
+    Case("more than 10,000 columns", lambda t: _args(t, data=_data(
+        t, ",".join(f"c{i}" for i in range(20_000)) + "\n" + ",".join(["1"] * 20_000) + "\n")),
+         3, ["[CsvExampleGen] data.csv has 20000 columns; tfpipe reads at most 10000."],
+         "CsvExampleGen"),
     Case("not UTF-8", lambda t: _args(t, data=_data(
         t, HEADER.encode() + b"0,0.1,0.2,0.3,0.4\n1,0.1,\xe9t\xe9,0.3,0.4\n")), 3,
-         ["data.csv is not UTF-8 text: byte 0xe9", "fix: save the file as UTF-8"],
+         ["data.csv is not UTF-8 text: byte 0xe9 on line 3", "fix: save the file as UTF-8"],
          "CsvExampleGen"),
     Case("type changes mid-file", lambda t: _args(t, data=_data(
         t, HEADER + "0,0.1,0.2,0.3,0.4\n1,0.1,0.2,0.3,0.4\n2,long,0.2,0.3,0.4\n")), 3,
@@ -90,6 +103,12 @@ CASES = [
                                                                  "    return x\n")), 3,
          ["[Transform] preprocessing_fn is not defined in module_file", "module.py",
           "fix: define `def preprocessing_fn"], "Transform"),
+    Case("preprocessing_fn returning a list", lambda t: _args(
+        t, data=GOOD_CSV, stage="transform", module_file=_module(
+            t, "def preprocessing_fn(inputs):\n    return [inputs['species']]\n")), 3,
+         ["[Transform] preprocessing_fn returned a list, but it must return a dict of tensors "
+          "(output feature name -> tensor).", "module.py:1",
+          "fix: end preprocessing_fn with `return {'name': tensor, ...}`"], "Transform"),
     Case("module file without run_fn", lambda t: _args(
         t, data=GOOD_CSV, stage="trainer", module_file=_module(t, IDENTITY_PREPROCESSING)), 3,
          ["[Trainer] run_fn is not defined in module_file", "fix: define `def run_fn"],
@@ -101,7 +120,7 @@ CASES = [
          ["[Trainer] Trainer failed in user code: ValueError: learning rate must be positive",
           "module.py:6"], "Trainer"),
     Case("unwritable pipeline root", lambda t: ["-p", f"root={_write(t / 'afile', 'x')}/root",
-                                                "-p", f"data={GOOD_CSV}"], 3,
+                                                "-p", f"data={GOOD_CSV}"], 2,
          ["cannot write to the pipeline root", "Not a directory",
           "fix: choose a pipeline_root you can write to"]),
     Case("corrupt metadata file", lambda t: _corrupt_store(t) + _args(t, data=GOOD_CSV), 4,
@@ -163,6 +182,36 @@ CASES = [
         t, data=GOOD_CSV, stage="validate", drift_thresholds='{"species": 3}'), 3,
          ["[ExampleValidator] drift_thresholds['species'] must be a number in (0, 1], got 3."],
          "ExampleValidator"),
+    # Issue 12: paths confined to the pipeline root, user code that exits, unreadable files.
+    Case("node id escaping the pipeline root", lambda t: _args(
+        t, data=GOOD_CSV, gen_id="../../escape"), 2,
+         ["Error (compile error): [../../escape] node id '../../escape' cannot be a folder "
+          "name under the pipeline root (its outputs go to <pipeline_root>/<node id>/).",
+          "fix: use letters, digits, '_', '-' and '.', starting with a letter, digit or '_', "
+          "e.g. .with_id('escape')", "pipeline.py:"]),
+    Case("sys.exit inside run_fn", lambda t: _args(
+        t, data=GOOD_CSV, stage="trainer", module_file=_module(
+            t, IDENTITY_PREPROCESSING + "\n\ndef run_fn(fn_args):\n"
+               "    import sys\n    sys.exit(7)\n")), 3,
+         ["[Trainer] Trainer failed in user code: it called sys.exit(7); a component fails by "
+          "raising an exception, and never ends the tfpipe process", "module.py:7"], "Trainer"),
+    Case("symlink loop in the data folder", lambda t: _symlink_loop(t), 3,
+         ["Error (bad input data): [CsvExampleGen] cannot read", "loop: Too many levels of "
+          "symbolic links.", "fix: remove or repair that file or link"]),
+    Case("pipeline root that is a file", lambda t: ["-p", f"root={_write(t / 'afile', 'x')}",
+                                                    "-p", f"data={GOOD_CSV}"], 2,
+         ["Error (definition error): pipeline_root", "afile is a file, not a folder.",
+          "fix: point pipeline_root at a folder (it is created if missing)"]),
+    Case("a -p value that looks like JSON but is not", lambda t: _args(t, data=GOOD_CSV) + [
+        "-p", "beam_args={not json"], 2,
+         ["Error (definition error): -p beam_args={not json looks like JSON but is not: "
+          "Expecting property name enclosed in double quotes at character 2.",
+          "fix: write valid JSON, quoted for the shell"]),
+    Case("MySQL URL where no server listens", lambda t: _args(t, data=GOOD_CSV) + [
+        "--metadata", "mysql://tfpipe:secret@127.0.0.1:9/mlmd"], 4,
+         ["Error (metadata store error): no MySQL server answered at 127.0.0.1:9 "
+          "(mysql://127.0.0.1:9/mlmd): Connection refused.",
+          "fix: start the MySQL or MariaDB server, or correct the host and port in the URL"]),
     # `run --watch`: a pipeline whose ExampleGen reads no spans has nothing to watch.
     Case("watching a pipeline that reads no spans", lambda t: _args(t, data=GOOD_CSV) + [
         "--watch", "--once"], 2,
@@ -190,6 +239,12 @@ def _spans(tmp: Path, spans: dict[str, str]) -> str:
         (tmp / "data" / folder / "data.csv").write_text(text)
     (tmp / "data").mkdir(exist_ok=True)
     return str(tmp / "data")
+
+
+def _symlink_loop(tmp: Path) -> list[str]:
+    folder = Path(_data(tmp, GOOD_CSV.read_text()))
+    (folder / "loop").symlink_to(folder / "loop")
+    return _args(tmp, data=folder)
 
 
 def _write(path: Path, text: str) -> Path:

@@ -6,6 +6,7 @@ import difflib
 import graphlib
 import json
 import math
+import re
 from typing import Any, Callable
 
 from ..dsl.component import Channel, Node
@@ -29,6 +30,29 @@ def check_duplicate_ids(pipeline: Pipeline) -> None:
             raise _error(node, f"two nodes have the id {node.id!r}.",
                          f"give one of them its own id: {node.spec.name}(...).with_id('{node.id}_2')")
         seen[node.id] = node
+
+
+SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
+
+
+def check_names_safe(pipeline: Pipeline) -> None:
+    """Node ids and output names become folders under the pipeline root
+    (``<root>/<node id>/<output>/<execution id>``): no path separators, no ``..``."""
+    for node in pipeline.components:
+        if not isinstance(node.id, str) or not SAFE_NAME.match(node.id) or ".." in node.id:
+            raise _error(node, f"node id {node.id!r} cannot be a folder name under the "
+                         "pipeline root (its outputs go to <pipeline_root>/<node id>/).",
+                         "use letters, digits, '_', '-' and '.', starting with a letter, digit "
+                         f"or '_', e.g. .with_id('{_safe(node.id)}')")
+        for output in node.spec.outputs:
+            if not SAFE_NAME.match(output) or ".." in output:
+                raise _error(node, f"output name {output!r} of {node.spec.name} cannot be a "
+                             "folder name under the pipeline root.",
+                             "name outputs with letters, digits and '_' (Python identifiers)")
+
+
+def _safe(text) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(text)).replace("..", "_").strip("._-") or "node"
 
 
 def check_arguments_known(pipeline: Pipeline) -> None:
@@ -138,6 +162,7 @@ def check_acyclic(pipeline: Pipeline) -> None:
 
 
 CHECKS: list[Callable[[Pipeline], None]] = [
+    check_names_safe,
     check_duplicate_ids,
     check_arguments_known,
     check_required_present,

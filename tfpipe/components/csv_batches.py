@@ -1,6 +1,7 @@
 """CSV rows to tf.Examples, a batch at a time.
 
-Rows are parsed in batches; each column's type is found with Arrow's vectorised
+Each file is read with Python's csv module, so quoted fields may span lines (RFC
+4180). Rows are parsed in batches; each column's type is found with Arrow's vectorised
 regular expressions, and a batch becomes tf.Examples through an Arrow RecordBatch and
 tfx-bsl's C++ encoder (as TFX's own CsvExampleGen does), not one protobuf at a time in
 Python. An empty cell is a missing value: the feature is present with no values.
@@ -19,38 +20,114 @@ _FLOAT = r"(?i)^[+-]?(\d+\.?\d*(e[+-]?\d+)?|\.\d+(e[+-]?\d+)?|nan|inf|infinity)$
 BATCH_SIZE = 2000
 
 
-def decode(line: bytes, path: str, node: str) -> str:
+MAX_HEADER_BYTES = 4 << 20  # a header line longer than this is refused before parsing
+MAX_COLUMNS = 10_000
+
+
+def decode(line: bytes, path: str, node: str, line_number: int | None = None) -> str:
     try:
         return line.decode("utf-8")
     except UnicodeDecodeError as exc:
+        where = f" on line {line_number}" if line_number else ""
         raise InputDataError(
-            f"{os.path.basename(path)} is not UTF-8 text: byte {line[exc.start]:#04x} in row "
-            f"{line[:80]!r}.", node=node, fix="save the file as UTF-8 (e.g. iconv -f latin1 -t "
-            "utf-8)") from None
+            f"{os.path.basename(path)} is not UTF-8 text: byte {line[exc.start]:#04x}{where} in "
+            f"row {line[:80]!r}.", node=node, fix="save the file as UTF-8 (e.g. iconv -f latin1 "
+            "-t utf-8)") from None
 
 
-class ParseBatch:
-    """[(file, line bytes)] -> (line bytes, columns of cells), refusing malformed rows."""
+def read_header(path: str, node: str) -> list[str]:
+    """The column names on the first line, refused quickly (without reading the rest)
+    when missing, absurdly long or wide, blank or repeated."""
+    name = os.path.basename(path)
+    with open(path, "rb") as f:
+        first = f.readline(MAX_HEADER_BYTES + 1)
+    if len(first) > MAX_HEADER_BYTES:
+        raise InputDataError(f"{name}: the header line is over {MAX_HEADER_BYTES >> 20} MB long "
+                             "(is this a CSV file with a header row?).", node=node,
+                             fix=f"give the CSV a header row of at most {MAX_COLUMNS} column "
+                             "names, then one data row per line")
+    text = decode(first, path, node, 1).strip("\r\n\ufeff")
+    if not text.strip():
+        raise InputDataError(f"{name} is empty: it has no header row.",
+                             node=node, fix="give the CSV a header row naming its columns, "
+                             "then the data rows")
+    header = next(csv.reader([text]))
+    if len(header) > MAX_COLUMNS:
+        raise InputDataError(f"{name} has {len(header)} columns; tfpipe reads at most "
+                             f"{MAX_COLUMNS}.", node=node, fix="check the file is the CSV you "
+                             "meant (one header row naming the columns); select the columns "
+                             "you need")
+    if len(set(header)) != len(header) or any(not h.strip() for h in header):
+        raise InputDataError(f"{name} has blank or repeated column names: "
+                             f"{header[:20]}.", node=node, fix="name every column once")
+    return header
 
-    def __init__(self, header: list[str], node: str):
-        self.header = header
-        self.node = node
 
-    def __call__(self, batch):
-        width = len(self.header)
-        lines, rows = [], []
-        for path, line in batch:
-            text = decode(line, path, self.node).rstrip("\r\n")
-            cells = next(csv.reader([text]), []) if '"' in text else text.split(",")
-            if len(cells) != width:
-                raise InputDataError(
-                    f"{os.path.basename(path)}: a row has {len(cells)} columns but the header "
-                    f"has {width}: {text[:120]!r}.", node=self.node,
-                    fix="make every row have one cell per header column (empty cells are "
-                    "allowed)")
-            lines.append(line)
-            rows.append(cells)
-        return lines, [list(col) for col in zip(*rows)]
+def has_rows(path: str) -> bool:
+    """Whether a non-blank line follows the header (read only as far as the first)."""
+    with open(path, "rb") as f:
+        f.readline(MAX_HEADER_BYTES + 1)
+        return any(line.strip() for line in f)
+
+
+class _Lines:
+    """The lines of a file after its header, decoded for the csv reader, remembering
+    the raw bytes of the lines each record was read from (its split key)."""
+
+    def __init__(self, f, path: str, node: str):
+        self.f, self.path, self.node = f, path, node
+        self.number = 1  # the header
+        self.raw: list[bytes] = []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.f)
+        self.number += 1
+        self.raw.append(line)
+        return decode(line, self.path, self.node, self.number)
+
+    def record(self) -> bytes:
+        """The raw record just read, without its final line ending."""
+        raw = b"".join(self.raw).rstrip(b"\r\n")
+        self.raw.clear()
+        return raw
+
+
+def read_batches(path: str, header: list[str], node: str):
+    """(split keys, columns of cells) for every BATCH_SIZE data rows of a CSV file, read
+    with Python's csv module (RFC 4180: a quoted field may hold commas, quotes and line
+    breaks); blank lines are skipped; a row with the wrong number of cells is an error
+    naming its line."""
+    width, name = len(header), os.path.basename(path)
+    keys, rows = [], []
+    with open(path, "rb") as f:
+        f.readline(MAX_HEADER_BYTES + 1)
+        lines = _Lines(f, path, node)
+        reader = csv.reader(lines, strict=True)
+        try:
+            for cells in reader:
+                key = lines.record()
+                if not key.strip():
+                    continue
+                if len(cells) != width:
+                    raise InputDataError(
+                        f"{name} line {lines.number}: a row has {len(cells)} columns but the "
+                        f"header has {width}: {key[:120].decode('utf-8', 'replace')!r}.",
+                        node=node, fix="make every row have one cell per header column (empty "
+                        "cells are allowed; quote a cell holding commas, quotes or line breaks)")
+                keys.append(key)
+                rows.append(cells)
+                if len(rows) == BATCH_SIZE:
+                    yield keys, [list(col) for col in zip(*rows)]
+                    keys, rows = [], []
+        except csv.Error as exc:
+            raise InputDataError(f"{name} line {lines.number}: {exc}.", node=node,
+                                 fix="close every quoted field with a quote; write a quote "
+                                 "inside one as two quotes (\"\")") from None
+    if rows:
+        yield keys, [list(col) for col in zip(*rows)]
 
 
 def column_kind(cells: list[str]) -> tuple[int, bool, str | None]:

@@ -2,7 +2,6 @@
 in ``Split-<name>/`` folders, split by a stable hash of each record."""
 from __future__ import annotations
 
-import csv
 import glob
 import os
 
@@ -42,31 +41,14 @@ def _record_span(examples: Examples, split_list, chosen: spans.SpanFiles) -> Non
                                       input_files=len(chosen.files))
 
 
-def _read_header(path: str, node: str) -> list[str]:
-    with open(path, "rb") as f:
-        first = f.readline()
-    text = csv_batches.decode(first, path, node).strip("\r\n\ufeff")
-    if not text.strip():
-        raise InputDataError(f"{os.path.basename(path)} is empty: it has no header row.",
-                             node=node, fix="give the CSV a header row naming its columns, "
-                             "then the data rows")
-    header = next(csv.reader([text]))
-    if len(set(header)) != len(header) or any(not h.strip() for h in header):
-        raise InputDataError(f"{os.path.basename(path)} has blank or repeated column names: "
-                             f"{header}.", node=node, fix="name every column once")
-    return header
-
-
-def _read_batches(p, label: str, files: list[str]):
-    """Batches of (file, line) of the data rows of ``files``, streamed."""
+def _read_batches(p, label: str, files: list[str], header: list[str], node: str):
+    """Batches of (split keys, columns) of the data rows of ``files``, streamed (a file
+    is read by one worker: a quoted field may span lines, so a file cannot be cut at
+    arbitrary line breaks)."""
     import apache_beam as beam
 
     return (p | f"Files[{label}]" >> beam.Create(files)
-              | f"Read[{label}]" >> beam.io.ReadAllFromText(
-                  skip_header_lines=1, coder=beam.coders.BytesCoder(), with_filename=True)
-              | f"NonEmpty[{label}]" >> beam.Filter(lambda item: item[1].strip() != b"")
-              | f"Batch[{label}]" >> beam.BatchElements(
-                  min_batch_size=csv_batches.BATCH_SIZE, max_batch_size=csv_batches.BATCH_SIZE))
+              | f"Read[{label}]" >> beam.FlatMap(csv_batches.read_batches, header, node))
 
 
 def _KindsCombine(width: int):
@@ -111,28 +93,29 @@ def CsvExampleGen(examples: Output[Examples], input_base: Parameter[str],
     split_list = check_splits(splits, node)
     chosen = _input_span(input_base, input_pattern, range_config, node)
     files = list(chosen.files)
-    header = _read_header(files[0], node)
+    header = csv_batches.read_header(files[0], node)
     for other in files[1:]:
-        if _read_header(other, node) != header:
+        if csv_batches.read_header(other, node) != header:
             raise InputDataError(f"{os.path.basename(other)} has a different header from "
                                  f"{os.path.basename(files[0])}.", node=node,
                                  fix="give every CSV file in input_base the same columns")
-    parse = csv_batches.ParseBatch(header, node)
+    if not any(csv_batches.has_rows(f) for f in files):
+        raise InputDataError(f"{input_base} holds no data rows.", node=node,
+                             fix="add rows under the header")
     with beam_pipeline(context) as p:
         # The files are read twice, streaming, rather than held in memory: once to find
         # each column's type, once to convert.
-        kinds = (_read_batches(p, "types", files) | "ParseForTypes" >> beam.Map(parse)
+        kinds = (_read_batches(p, "types", files, header, node)
                  | "BatchKinds" >> beam.Map(lambda parsed: [csv_batches.column_kind(c)
                                                             for c in parsed[1]])
                  | "ColumnKinds" >> beam.CombineGlobally(_KindsCombine(len(header)))
                  | "CheckKinds" >> beam.Map(csv_batches.check_kinds, header, node))
         encode = csv_batches.EncodeBatch(header)
-        records = (_read_batches(p, "rows", files) | "Parse" >> beam.Map(parse)
+        records = (_read_batches(p, "rows", files, header, node)
                    | "ToExamples" >> beam.Map(lambda parsed, k: encode(parsed, k),
                                                   beam.pvalue.AsSingleton(kinds)))
         write_splits(records, examples.uri, split_list)
     finish_splits(examples.uri, split_list)
-    _check_not_empty(examples, split_list, node, input_base)
     _record_span(examples, split_list, chosen)
 
 

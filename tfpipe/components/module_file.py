@@ -76,3 +76,23 @@ def load_user_function(module_file: str, function: str, node: str, signature: st
                         where=module_file,
                         fix=f"define `def {signature}:` at the top level of "
                         f"{os.path.basename(module_file)}")
+
+
+class ReturnsDict:
+    """A user function of one argument that must return a dict (``preprocessing_fn``): any other result is
+    a UserCodeError at the function's ``def`` line, saying what it must return. A class,
+    not a closure, so that Beam can pickle it for its workers."""
+
+    def __init__(self, fn: Callable, node: str, contract: str):
+        self.fn, self.node, self.contract = fn, node, contract
+        self.__name__ = getattr(fn, "__name__", "function")
+
+    def __call__(self, inputs):
+        result = self.fn(inputs)
+        if not isinstance(result, dict):
+            code = getattr(self.fn, "__code__", None)
+            where = f"{code.co_filename}:{code.co_firstlineno}" if code else None
+            raise UserCodeError(f"{self.__name__} returned a {type(result).__name__}, but it "
+                                f"must return {self.contract}.", node=self.node, where=where,
+                                fix=f"end {self.__name__} with `return {{'name': tensor, ...}}`")
+        return result

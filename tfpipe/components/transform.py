@@ -25,7 +25,7 @@ from ..dsl import (Examples, ExecutionContext, Input, Output, Parameter, Schema,
                    TransformGraph, component)
 from ..errors import InputDataError
 from .beam_io import beam_pipeline, finish_splits, split_pattern, write_split
-from .module_file import load_user_function, worker_pythonpath
+from .module_file import ReturnsDict, load_user_function, worker_pythonpath
 
 PREPROCESSING_FN = "preprocessing_fn"
 
@@ -119,8 +119,9 @@ def Transform(examples: Input[list[Examples]], schema: Input[Schema],
     if not examples:
         raise InputDataError("examples carries no artifact.", node=node,
                              fix="wire examples to an ExampleGen or RollingWindowResolver output")
-    preprocessing_fn = load_user_function(module_file, PREPROCESSING_FN, node,
-                                          "preprocessing_fn(inputs)")
+    preprocessing_fn = ReturnsDict(load_user_function(module_file, PREPROCESSING_FN, node,
+                                                      "preprocessing_fn(inputs)"), node,
+                                   "a dict of tensors (output feature name -> tensor)")
     splits = examples[-1].split_names
     for artifact in examples:
         if artifact.split_names != splits:

@@ -31,6 +31,12 @@ class Pipeline:
                 f"pipeline {name!r}: components must be component instances, got {bad[0]!r}.",
                 fix="pass the nodes, e.g. components=[example_gen, statistics_gen]; call the "
                     "component (CsvExampleGen(...)) rather than passing the component itself")
+        if isinstance(beam_pipeline_args, str) or not all(
+                isinstance(a, str) for a in beam_pipeline_args):
+            raise DefinitionError(
+                f"pipeline {name!r}: beam_pipeline_args must be a list of strings, got "
+                f"{beam_pipeline_args!r}.",
+                fix="e.g. beam_pipeline_args=['--direct_num_workers=2']")
         self.name = name
         self.pipeline_root = os.fspath(pipeline_root)
         self.components = list(components)

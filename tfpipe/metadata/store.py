@@ -41,6 +41,20 @@ def describe(target: str) -> str:
     return os.path.abspath(url.path if url.scheme else target)
 
 
+def _check_server(config, target: str) -> None:
+    """A MySQL server answers at the URL's host and port (MLMD's own message for a port
+    where nothing listens is empty)."""
+    import socket
+
+    host, port = config.mysql.host, config.mysql.port
+    try:
+        socket.create_connection((host, port), timeout=10).close()
+    except OSError as exc:
+        raise MetadataError(f"no MySQL server answered at {host}:{port} ({describe(target)}): "
+                            f"{exc.strerror or exc}.", fix="start the MySQL or MariaDB server, "
+                            "or correct the host and port in the URL") from exc
+
+
 def connect(target: str, *, readonly: bool = False):
     """An MLMD ``MetadataStore``; a clear MetadataError if it cannot be opened.
     ``readonly`` (for commands that only look, like ``tfpipe runs``) refuses to create
@@ -63,6 +77,8 @@ def connect(target: str, *, readonly: bool = False):
             raise MetadataError(f"cannot create the folder for the metadata store {folder}: "
                                 f"{exc.strerror}.", fix="choose a writable pipeline_root or "
                                 "metadata path") from exc
+    if config.HasField("mysql"):
+        _check_server(config, target)
     try:
         if config.HasField("sqlite"):  # another process may be creating the same store
             return retrying(metadata_store.MetadataStore, config, attempts=8,

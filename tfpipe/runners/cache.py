@@ -16,6 +16,7 @@ from importlib import metadata as importlib_metadata
 
 from ..compiler.ir import NodeIR
 from ..dsl.artifacts import Artifact
+from ..errors import InputDataError
 
 LIBRARIES = ("tfpipe", "tensorflow", "tensorflow-data-validation", "tensorflow-transform",
              "tfx-bsl", "apache-beam", "tensorflow-model-analysis", "ml-metadata")
@@ -90,7 +91,19 @@ def _path_fingerprint(path: str) -> str:
 
 
 def key_parts(node: NodeIR, inputs: dict[str, list[Artifact]]) -> dict[str, str]:
-    """One short hash per part of the cache key, by part name."""
+    """One short hash per part of the cache key, by part name. A file that cannot be
+    read (a symlink loop, a broken link, no permission) is an InputDataError naming it."""
+    try:
+        return _key_parts(node, inputs)
+    except OSError as exc:
+        where = exc.filename or "a file"
+        raise InputDataError(f"cannot read {where}: {exc.strerror or exc}.", node=node.id,
+                             fix="remove or repair that file or link (a symbolic link "
+                             "loop or a link to nothing), or give it read permission"
+                             ) from exc
+
+
+def _key_parts(node: NodeIR, inputs: dict[str, list[Artifact]]) -> dict[str, str]:
     parts = {
         "component": _digest([node.component, node.executor]),
         "parameters": _digest(node.parameters),

@@ -66,6 +66,11 @@ def as_tfpipe_error(exc: BaseException, node: NodeIR) -> TfpipeError:
     text = str(exc).strip().split(" [while running")[0]
     lines = text.splitlines()
     summary = f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+    if isinstance(exc, SystemExit):
+        summary = (f"it called sys.exit({exc.code!r}); a component fails by raising an "
+                   "exception, and never ends the tfpipe process")
+    elif isinstance(exc, KeyboardInterrupt):
+        summary = "it raised KeyboardInterrupt"
     if len(lines) > 1:
         summary += f" (+{len(lines) - 1} more lines with --verbose)"
     where = user_frame(exc)

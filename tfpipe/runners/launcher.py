@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 import time
 from dataclasses import dataclass, field
 
 from ..compiler.ir import NodeIR, PipelineIR
 from ..dsl.artifacts import Artifact, artifact_class
 from ..dsl.context import ExecutionContext
-from ..errors import ExecutionError, TfpipeError
+from ..errors import DefinitionError, ExecutionError, TfpipeError
 from ..metadata import contexts as mlmd_contexts
 from ..metadata import executions
 from . import cache
@@ -40,7 +41,16 @@ class NodeResult:
 
 
 def output_uri(pipeline_root: str, node_id: str, output: str, execution_id: int) -> str:
-    return os.path.join(os.path.abspath(pipeline_root), node_id, output, str(execution_id))
+    """``<root>/<node>/<output>/<execution>``, checked to lie under the root (an IR
+    written by hand could name a node ``../x``; the compiler refuses such ids)."""
+    root = os.path.abspath(pipeline_root)
+    uri = os.path.abspath(os.path.join(root, node_id, output, str(execution_id)))
+    if os.path.commonpath([root, uri]) != root or uri == root:
+        raise DefinitionError(f"the output {output!r} of node {node_id!r} would be written to "
+                              f"{uri}, outside the pipeline root {root}.", node=node_id,
+                              fix="node ids and output names must be plain folder names "
+                              "(letters, digits, '_', '-', '.'); recompile the pipeline")
+    return uri
 
 
 def _find_cached(store, ir: PipelineIR, node: NodeIR, key: str):
@@ -64,6 +74,16 @@ def _find_cached(store, ir: PipelineIR, node: NodeIR, key: str):
     return None, latest
 
 
+def _node_failure(exc: BaseException) -> bool:
+    """An exception that fails the node rather than stopping tfpipe: any Exception, and
+    SystemExit or KeyboardInterrupt raised by the node's code on a node thread (Ctrl-C
+    arrives on the main thread; a node's code must not end the process)."""
+    if isinstance(exc, Exception):
+        return True
+    on_node_thread = threading.current_thread() is not threading.main_thread()
+    return isinstance(exc, SystemExit) or (isinstance(exc, KeyboardInterrupt) and on_node_thread)
+
+
 def _has_files(uri: str) -> bool:
     return os.path.isfile(uri) or (os.path.isdir(uri) and any(os.scandir(uri)))
 
@@ -76,8 +96,13 @@ def launch(store, ir: PipelineIR, node: NodeIR, run_id: str,
     ``output_uris`` places outputs where an orchestrator (Kubeflow) says instead of
     under the pipeline root."""
     started = time.monotonic()
+    try:
+        for name in node.outputs:  # every output folder under the root, before anything
+            output_uri(ir.pipeline_root, node.id, name, 0)
+        parts = cache.key_parts(node, inputs)
+    except TfpipeError as error:  # fail before anything is recorded or written
+        return NodeResult(node.id, "failed", {}, time.monotonic() - started, error=error)
     ctxs = mlmd_contexts.for_node(store, ir.name, run_id, node.id)
-    parts = cache.key_parts(node, inputs)
     key = cache.cache_key(parts)
     props = {"node_id": node.id, "pipeline": ir.name, "run_id": run_id, "cache_key": key,
              "cache_parts": json.dumps(parts, sort_keys=True),
@@ -119,7 +144,7 @@ def launch(store, ir: PipelineIR, node: NodeIR, run_id: str,
                                  f"{', '.join(empty)}.", node=node.id,
                                  fix="the executor must write its files under each output's uri")
     except BaseException as exc:  # noqa: BLE001 - KeyboardInterrupt included: record, re-raise
-        error = executor_io.as_tfpipe_error(exc, node) if isinstance(exc, Exception) else None
+        error = executor_io.as_tfpipe_error(exc, node) if _node_failure(exc) else None
         executions.fail(store, execution, ctxs, outputs,
                         str(error) if error else type(exc).__name__)
         for artifact in outputs.values():

@@ -7,7 +7,7 @@ import os
 
 import click
 
-from ..errors import ExecutionError
+from ..errors import DefinitionError
 
 LOCK_FILE = ".tfpipe-run.lock"
 
@@ -19,13 +19,17 @@ def pipeline_lock(pipeline_root: str, pipeline: str, *, quiet: bool = False):
     the process dies, so a killed run never blocks the next one."""
     root = os.path.abspath(pipeline_root)
     path = os.path.join(root, LOCK_FILE)
+    if os.path.exists(root) and not os.path.isdir(root):
+        raise DefinitionError(f"pipeline_root {root} is a file, not a folder.",
+                              fix="point pipeline_root at a folder (it is created if missing), "
+                              "or move the file away")
     try:
         os.makedirs(root, exist_ok=True)
         handle = open(path, "a+")
     except OSError as exc:
-        raise ExecutionError(f"cannot write to the pipeline root {root}: {exc.strerror}.",
-                             fix="choose a pipeline_root you can write to (Pipeline(..., "
-                             "pipeline_root=...))") from exc
+        raise DefinitionError(f"cannot write to the pipeline root {root}: {exc.strerror}.",
+                              fix="choose a pipeline_root you can write to (Pipeline(..., "
+                              "pipeline_root=...))") from exc
     with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
