@@ -1,9 +1,15 @@
 """Runs that are killed, sliced, or run at the same time leave MLMD consistent."""
 from __future__ import annotations
 
+import json
+import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
+
+import pytest
 
 from .conftest import Store, run_cli
 
@@ -62,6 +68,50 @@ def test_a_killed_run_leaves_mlmd_consistent_and_the_next_run_resumes(tmp_path):
     [schema] = store.outputs(latest.id)
     assert store.artifact_state(schema) == "LIVE"
     assert schema.uri != pending.uri
+    # The run that came next (it holds the pipeline root) closed the killed one.
+    assert "removed 1 half-written output(s) of a run that was killed" in resumed.stdout
+    [killed_run] = store.executions("tiny", "Consume")[:1]
+    assert store.state(killed_run) == "CANCELED"
+    assert "its run was killed before it finished" in \
+        killed_run.custom_properties["error"].string_value
+    [abandoned] = store.outputs(interrupted.id, kinds=("PENDING_OUTPUT",))
+    assert store.artifact_state(abandoned) == "ABANDONED"
+    assert not os.path.exists(abandoned.uri), "the half-written folder is removed"
+    runs = json.loads(run_cli("runs", "--json", "--pipeline-root", str(tmp_path / "root")).stdout)
+    assert [r["state"] for r in runs] == ["CANCELED", "COMPLETE"]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_one_signal_stops_a_node_stuck_in_user_code_within_seconds(tmp_path, signum):
+    """Ctrl-C or SIGTERM (a scheduler's stop): the run stops at once, the node that was
+    running is CANCELED and its unfinished output removed."""
+    path = write_pipeline(tmp_path)
+    (tmp_path / "m").touch()
+    run = subprocess.Popen(
+        [sys.executable, "-m", "tfpipe.cli", "run", path, "-p", f"root={tmp_path / 'root'}",
+         "-p", f"marker={tmp_path / 'm'}", "-p", "seconds=120"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={
+            **os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    started = ""
+    while "▶ Produce" not in started:
+        line = run.stdout.readline()
+        assert line, run.stderr.read()
+        started += line
+    time.sleep(1)
+    sent = time.monotonic()
+    run.send_signal(signum)
+    out, err = run.communicate(timeout=60)
+    assert time.monotonic() - sent < 15, "one signal stops the run within seconds"
+    assert run.returncode == 128 + signum, out + err
+    assert "Interrupted. The nodes that were running are CANCELED" in err
+    assert "Traceback" not in err
+    store = Store(tmp_path / "root" / "metadata.sqlite")
+    [produce] = store.executions("tiny", "Produce")
+    assert store.state(produce) == "CANCELED"
+    [pending] = store.outputs(produce.id, kinds=("PENDING_OUTPUT",))
+    assert store.artifact_state(pending) == "ABANDONED"
+    assert not os.path.exists(pending.uri)
 
 
 def _start(path, *params):

@@ -20,7 +20,7 @@ import pytest
 
 from tfpipe.compiler.ir import NodeIR, PipelineIR
 from tfpipe.errors import DefinitionError
-from tfpipe.runners import watch
+from tfpipe.runners import interrupts, watch
 
 from .conftest import REPO, Store, run_cli
 
@@ -163,12 +163,13 @@ def test_ctrl_c_during_a_run_stops_both_and_the_next_run_redoes_the_node(watchin
     watcher.wait_for("▶ StatisticsGen")
     os.killpg(watcher.proc.pid, signal.SIGINT)  # Ctrl-C reaches the terminal's whole job
     assert watcher.exit_code(120) == 130, watcher.output
-    assert "Interrupted. Executions that were running are left RUNNING" in watcher.output
+    assert "Interrupted. The nodes that were running are CANCELED" in watcher.output
     assert "Traceback" not in watcher.output
     [run] = watcher.runs()
     assert run["trigger"] == "watch started (span 1)"
     assert run["nodes"]["CsvExampleGen"]["state"] == "COMPLETE"
-    assert run["nodes"]["StatisticsGen"]["state"] in ("RUNNING", "COMPLETE")
+    assert run["nodes"]["StatisticsGen"]["state"] == "CANCELED"
+    assert run["state"] == "CANCELED"
     again = run_cli("run", str(tmp_path / "pipeline.py"))
     assert again.returncode == 0, again.stderr
     assert "CsvExampleGen" in again.stdout and "reused from cache" in again.stdout
@@ -255,7 +256,7 @@ def test_sigterm_stops_the_watch(tmp_path):
     _land(tmp_path / "in", "span-1/v0", GOOD)
 
     def sigterm(seconds):
-        raise watch.Terminated()
+        raise interrupts.Terminated()
     watcher, said, triggers = _watcher(_ir(tmp_path), sigterm)
     assert watcher.watch() == 143 and triggers == []
     assert "stopped watching pipeline p (SIGTERM) after 0 run(s)" in said[-1]
@@ -271,11 +272,11 @@ def test_sigterm_during_a_run_reaches_the_run_as_ctrl_c(tmp_path):
     started = time.monotonic()
 
     def alarm(signum, frame):
-        raise watch.Terminated()
+        raise interrupts.Terminated()
     previous = signal.signal(signal.SIGALRM, alarm)
     signal.setitimer(signal.ITIMER_REAL, 2)
     try:
-        with pytest.raises(watch.Terminated):
+        with pytest.raises(interrupts.Terminated):
             run("span 1 landed")
     finally:
         signal.signal(signal.SIGALRM, previous)

@@ -13,8 +13,7 @@ from .errors import TfpipeError
 
 EXIT_CODES_HELP = """Exit codes: 0 success, 1 internal error, 2 bad pipeline definition or
 command line, 3 a node failed, 4 metadata store error (or the run or artifact asked for
-is not in it), 130 interrupted (143: a run --watch stopped by SIGTERM). See
-docs/user-guide.md."""
+is not in it), 130 interrupted by Ctrl-C, 143 by SIGTERM. See docs/user-guide.md."""
 
 
 def _quiet_libraries() -> None:
@@ -69,10 +68,10 @@ class _Group(click.Group):
         except TfpipeError as exc:
             _echo_error(exc, verbose)
             ctx.exit(exc.exit_code)
-        except KeyboardInterrupt as exc:  # SIGTERM too, in `run --watch` (exit code 143)
-            click.echo(click.style("Interrupted.", fg="red") + " Executions that were running "
-                       "are left RUNNING and their outputs PENDING; the next run redoes them.",
-                       err=True)
+        except KeyboardInterrupt as exc:  # SIGTERM too, in `run` (exit code 143)
+            click.echo(click.style("Interrupted.", fg="red") + " The nodes that were running "
+                       "are CANCELED and their unfinished outputs removed; the next run "
+                       "redoes them.", err=True)
             sys.stdout.flush()
             # node threads may still be inside a library; don't wait for them
             os._exit(getattr(exc, "exit_code", 130))

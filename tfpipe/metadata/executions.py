@@ -7,6 +7,7 @@ artifacts, never a mix.
 """
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from ..dsl.artifacts import Artifact
@@ -100,6 +101,38 @@ def fail(store, execution, contexts: list, outputs: dict[str, Artifact], message
     execution.last_known_state = pb.Execution.FAILED
     values.update(execution.custom_properties, {"error": message[:4000]})
     _put(store, execution, _abandoned(store, outputs), contexts)
+
+
+def cancel_dead(store, pipeline: str, root: str, reason: str) -> list[str]:
+    """Every execution of ``pipeline`` still RUNNING whose declared outputs lie under
+    ``root`` made CANCELED (with ``reason`` as its error) and those outputs ABANDONED, in
+    one transaction each. Only for a caller that knows no such execution is alive (it
+    holds the pipeline root's run lock, or is the run itself, stopping). Returns the
+    abandoned outputs' URIs, for the caller to remove."""
+    from ml_metadata.proto import metadata_store_pb2 as pb
+
+    from .types import PIPELINE
+
+    context = store.get_context_by_type_and_name(PIPELINE, pipeline)
+    if context is None:
+        return []
+    root = os.path.abspath(root)
+    running = [e for e in store.get_executions_by_context(context.id)
+               if e.last_known_state == pb.Execution.RUNNING]
+    removed: list[str] = []
+    for execution in running:
+        ids = [e.artifact_id for e in store.get_events_by_execution_ids([execution.id])
+               if e.type == pb.Event.PENDING_OUTPUT]
+        pending = [a for a in store.get_artifacts_by_id(ids) if a.state == pb.Artifact.PENDING]
+        if any(os.path.commonpath([root, os.path.abspath(a.uri)]) != root for a in pending):
+            continue  # another pipeline root's run, perhaps alive
+        for artifact in pending:
+            artifact.state = pb.Artifact.ABANDONED
+        execution.last_known_state = pb.Execution.CANCELED
+        values.update(execution.custom_properties, {"error": reason})
+        _put(store, execution, [(a, None) for a in pending], [])
+        removed += [a.uri for a in pending]
+    return removed
 
 
 def record_cached(store, component: str, contexts: list, inputs: dict[str, list[Artifact]],

@@ -20,7 +20,7 @@ class NodeRun:
     node_id: str
     component: str
     execution_id: int
-    state: str  # COMPLETE (ran), CACHED, FAILED, RUNNING (or killed while running)
+    state: str  # COMPLETE (ran), CACHED, FAILED, CANCELED, RUNNING (or killed while running)
     started: float
     ended: float
     properties: dict = field(default_factory=dict, compare=False)
@@ -72,9 +72,10 @@ class Run:
 
     @property
     def state(self) -> str:
-        """FAILED if a node failed, RUNNING if one is still (or was killed while)
-        running, else COMPLETE."""
-        for state in ("FAILED", "RUNNING"):
+        """FAILED if a node failed; CANCELED if one was interrupted, or killed and then
+        cleaned up by the next run; RUNNING if one is still running (or was killed and no
+        run has cleaned up since); else COMPLETE."""
+        for state in ("FAILED", "CANCELED", "RUNNING"):
             if self.count(state):
                 return state
         return "COMPLETE"

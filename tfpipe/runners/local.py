@@ -9,6 +9,7 @@ import click
 from ..compiler import PipelineIR, compile_pipeline
 from ..dsl.pipeline import Pipeline
 from .lock import pipeline_lock
+from .interrupts import sigterm_raises
 from .progress import format_duration
 
 
@@ -19,7 +20,8 @@ def run_pipeline(pipeline: Pipeline | PipelineIR, *, explain_cache: bool = False
     """Run ``pipeline`` locally (or the slice ``from_node``..``to_node``); prints
     progress and a summary, raises the first node's TfpipeError if any node failed.
     ``trigger`` says what started the run (recorded on its MLMD context, shown by
-    ``tfpipe runs``). Returns the RunResult."""
+    ``tfpipe runs``). SIGTERM stops it as Ctrl-C does (Terminated, a KeyboardInterrupt).
+    Returns the RunResult."""
     from . import scheduler
 
     ir = pipeline if isinstance(pipeline, PipelineIR) else compile_pipeline(pipeline)
@@ -27,7 +29,7 @@ def run_pipeline(pipeline: Pipeline | PipelineIR, *, explain_cache: bool = False
     part = f", from {_names(from_node) or 'the start'} to {_names(to_node) or 'the end'}" \
         if from_node or to_node else ""
     say(click.style(f"Running pipeline {ir.name}", bold=True) + f" ({len(ir.nodes)} nodes{part})")
-    with pipeline_lock(ir.pipeline_root, ir.name, quiet=quiet):
+    with pipeline_lock(ir.pipeline_root, ir.name, quiet=quiet), sigterm_raises():
         result = scheduler.run(ir, explain_cache=explain_cache, quiet=quiet, from_node=from_node,
                                to_node=to_node, parallelism=parallelism, trigger=trigger)
     counts = {s: sum(r.status == s for r in result.results.values())

@@ -35,6 +35,9 @@ class Progress:
             with self._lock:
                 click.echo(text, file=self.stream)
 
+    def note(self, text: str) -> None:
+        self._echo(click.style("  ↯ ", fg="yellow") + text)
+
     def started(self, node_id: str, component: str) -> None:
         self._echo(click.style(f"  ▶ {node_id}", bold=True) + f"  ({component}) started")
 

@@ -14,13 +14,14 @@ import concurrent.futures
 import datetime
 import graphlib
 import os
+import shutil
 import time
 import uuid
 from dataclasses import dataclass, field
 
 from ..compiler.ir import PipelineIR
 from ..errors import DefinitionError, TfpipeError
-from ..metadata import contexts
+from ..metadata import contexts, executions
 from ..metadata.store import connect, describe, serialised
 from ..metadata.types import RUN
 from .launcher import NodeResult, launch
@@ -118,40 +119,70 @@ def run(ir: PipelineIR, *, explain_cache: bool = False, quiet: bool = False,
         from_node=None, to_node=None, parallelism: int = DEFAULT_PARALLELISM,
         trigger: str | None = None) -> RunResult:
     """Run the nodes of ``ir`` (all, or the slice from ``from_node`` to ``to_node``)
-    locally, recording to its MLMD store. ``trigger`` (what started the run, e.g.
-    "span 3 landed") is recorded on the run's context before any node starts."""
+    locally, recording to its MLMD store; the caller holds the pipeline root's run lock.
+    ``trigger`` (what started the run, e.g. "span 3 landed") is recorded on the run's
+    context before any node starts.
+
+    Executions a killed run left RUNNING are CANCELED first and their half-written
+    outputs removed. Interrupted (Ctrl-C, or SIGTERM as ``tfpipe run`` turns it into
+    one), the nodes still running are CANCELED at once, their outputs ABANDONED and
+    removed, and the interrupt goes on without waiting for their threads."""
     started = time.monotonic()
     check_beam_args(ir.beam_pipeline_args)
     selected = select(ir, from_node, to_node)
     run_ = _Run(ir, serialised(connect(ir.metadata)),
                 Progress(len(selected), explain=explain_cache, quiet=quiet), selected)
+    cleaned = _cancel(run_, "its run was killed before it finished (cleaned up by run "
+                      f"{run_.run_id})")
+    if cleaned and not quiet:
+        run_.progress.note(f"removed {cleaned} half-written output(s) of a run that was killed; "
+                           "its executions are now CANCELED")
     if trigger:
         contexts.get_or_create(run_.store, RUN, run_.run_id,
                                {"pipeline": ir.name, "trigger": trigger})
+    pool = concurrent.futures.ThreadPoolExecutor(max(1, parallelism),
+                                                 thread_name_prefix="tfpipe-node")
+    try:
+        _schedule(run_, pool)
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        _cancel(run_, "interrupted (Ctrl-C or SIGTERM) while it ran")
+        raise
+    pool.shutdown()
+    ordered = {n.id: run_.results[n.id] for n in ir.nodes if n.id in selected}
+    return RunResult(run_.run_id, ir, ordered, time.monotonic() - started)
+
+
+def _cancel(run_: _Run, reason: str) -> int:
+    """CANCEL the pipeline's RUNNING executions and remove their outputs' folders."""
+    uris = executions.cancel_dead(run_.store, run_.ir.name, run_.ir.pipeline_root, reason)
+    for uri in uris:
+        shutil.rmtree(uri, ignore_errors=True)
+    return len(uris)
+
+
+def _schedule(run_: _Run, pool) -> None:
+    """Launch every selected node once its upstream nodes are done."""
+    ir, selected = run_.ir, run_.selected
     sorter = graphlib.TopologicalSorter(
         {n.id: [u for u in n.upstream if u in selected] for n in ir.nodes if n.id in selected})
     sorter.prepare()
     order = {n.id: i for i, n in enumerate(ir.nodes)}
-    with concurrent.futures.ThreadPoolExecutor(max(1, parallelism),
-                                               thread_name_prefix="tfpipe-node") as pool:
-        running: dict[concurrent.futures.Future, str] = {}
-        while sorter.is_active():
-            for node_id in sorted(sorter.get_ready(), key=order.get):
-                prepared = run_.prepare(node_id)
-                if isinstance(prepared, NodeResult):
-                    run_.progress.finished(prepared)
-                    _finish(run_, sorter, prepared)
-                else:
-                    running[pool.submit(run_.launch, node_id, prepared)] = node_id
-            if not running:
-                continue
-            done, _ = concurrent.futures.wait(running,
-                                              return_when=concurrent.futures.FIRST_COMPLETED)
-            for future in done:
-                running.pop(future)
-                _finish(run_, sorter, future.result())
-    ordered = {n.id: run_.results[n.id] for n in ir.nodes if n.id in selected}
-    return RunResult(run_.run_id, ir, ordered, time.monotonic() - started)
+    running: dict[concurrent.futures.Future, str] = {}
+    while sorter.is_active():
+        for node_id in sorted(sorter.get_ready(), key=order.get):
+            prepared = run_.prepare(node_id)
+            if isinstance(prepared, NodeResult):
+                run_.progress.finished(prepared)
+                _finish(run_, sorter, prepared)
+            else:
+                running[pool.submit(run_.launch, node_id, prepared)] = node_id
+        if not running:
+            continue
+        done, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+        for future in done:
+            running.pop(future)
+            _finish(run_, sorter, future.result())
 
 
 def _finish(run_: _Run, sorter: graphlib.TopologicalSorter, result: NodeResult) -> None:

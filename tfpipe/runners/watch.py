@@ -22,7 +22,6 @@ when interrupted, and the watch ends with 130 or 143.
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -36,19 +35,12 @@ import click
 from ..compiler.ir import PipelineIR
 from ..components import spans
 from ..errors import DefinitionError, InputDataError
+from .interrupts import EXIT_INTERRUPTED, Terminated, sigterm_raises
 from .partial import select as select_nodes
 
 DEFAULT_INTERVAL = 60.0
 SETTLE_SECONDS = 1.0
-EXIT_INTERRUPTED = 130
 STOP_GRACE_SECONDS = 60  # how long an interrupted run may take to stop before it is killed
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where Ctrl-C raises KeyboardInterrupt: it stops the watch between
-    runs and interrupts a run the way Ctrl-C does, with exit code 143."""
-
-    exit_code = 128 + signal.SIGTERM
 
 
 @dataclass(frozen=True)
@@ -174,7 +166,7 @@ class Watcher:
         ``once`` until one run ended (its exit code). Ctrl-C or SIGTERM during a run
         propagates (as KeyboardInterrupt) once the run has stopped."""
         code, now = 0, None
-        with _sigterm_raises():
+        with sigterm_raises():
             while True:
                 try:
                     if now is None:
@@ -273,24 +265,6 @@ class Watcher:
         self.say(click.style("■ ", fg="yellow") + f"stopped watching pipeline {self.ir.name} "
                  f"({why}) after {self.runs} run(s); no run was interrupted")
         return getattr(stop, "exit_code", EXIT_INTERRUPTED)
-
-
-@contextlib.contextmanager
-def _sigterm_raises():
-    """While the watch goes on, SIGTERM raises Terminated in the main thread (as SIGINT
-    raises KeyboardInterrupt) instead of killing the process at once."""
-    def handler(signum, frame):
-        raise Terminated()
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread: signals cannot be caught there
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 def run_in_child(command: list[str]) -> Callable[[str], int]:

@@ -8,7 +8,8 @@ import click
 
 from ..runners.progress import format_duration
 
-STATE_COLOURS = {"COMPLETE": "green", "CACHED": "cyan", "FAILED": "red", "RUNNING": "yellow"}
+STATE_COLOURS = {"COMPLETE": "green", "CACHED": "cyan", "FAILED": "red", "RUNNING": "yellow",
+                 "CANCELED": "magenta"}
 
 __all__ = ["format_duration", "format_time", "state", "table"]
 
