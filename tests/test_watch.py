@@ -258,7 +258,7 @@ def test_sigterm_stops_the_watch(tmp_path):
     def sigterm(seconds):
         raise interrupts.Terminated()
     watcher, said, triggers = _watcher(_ir(tmp_path), sigterm)
-    assert watcher.watch() == 143 and triggers == []
+    assert watcher.watch() == 130 and triggers == []
     assert "stopped watching pipeline p (SIGTERM) after 0 run(s)" in said[-1]
 
 

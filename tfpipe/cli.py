@@ -13,7 +13,7 @@ from .errors import TfpipeError
 
 EXIT_CODES_HELP = """Exit codes: 0 success, 1 internal error, 2 bad pipeline definition or
 command line, 3 a node failed, 4 metadata store error (or the run or artifact asked for
-is not in it), 130 interrupted by Ctrl-C, 143 by SIGTERM. See docs/user-guide.md."""
+is not in it), 130 interrupted (Ctrl-C or SIGTERM). See docs/user-guide.md."""
 
 
 def _quiet_libraries() -> None:
@@ -68,7 +68,7 @@ class _Group(click.Group):
         except TfpipeError as exc:
             _echo_error(exc, verbose)
             ctx.exit(exc.exit_code)
-        except KeyboardInterrupt as exc:  # SIGTERM too, in `run` (exit code 143)
+        except KeyboardInterrupt as exc:  # SIGTERM too, in `run` (Terminated)
             click.echo(click.style("Interrupted.", fg="red") + " The nodes that were running "
                        "are CANCELED and their unfinished outputs removed; the next run "
                        "redoes them.", err=True)

@@ -41,3 +41,4 @@ def test_quoted_fields_may_hold_commas_quotes_and_line_breaks(tmp_path):
         "c": {"comment": ['two\nlines and "quotes"'], "count": [3]},
         "d": {"comment": [], "count": [4]},
     }
+

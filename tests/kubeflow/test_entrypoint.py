@@ -222,3 +222,17 @@ def test_task_parameters_get_declared_types_runtime_items_and_mounted_paths(monk
                       "path": "/gcs/b/data", "note": None}
     assert type(params["steps"]) is int and type(params["rate"]) is float
     assert type(params["cfg"]["t"]["lower"]) is float  # the compile-time value was a float
+
+
+def test_an_output_uri_climbing_out_of_the_root_is_refused_before_anything_is_written():
+    from tfpipe.compiler.ir import NodeIR
+    from tfpipe.errors import ExecutionError
+    from tfpipe.runners.kubeflow.entrypoint import _declared_outputs
+
+    node = NodeIR("gen", "CsvExampleGen", "tfpipe.components:CsvExampleGen",
+                  outputs={"examples": "Examples"})
+    executor_input = {"outputs": {"artifacts": {"examples": {"artifacts": [
+        {"uri": "gs://bucket/root/p/run-1/gen/../../../../escape/examples"}]}}}}
+    with pytest.raises(ExecutionError, match="output 'examples' would be written to "
+                                             "'gs://bucket/root/p/run-1/gen/../../../../escape"):
+        _declared_outputs(node, executor_input)

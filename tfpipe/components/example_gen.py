@@ -34,11 +34,25 @@ def _input_span(input_base: str, pattern: str, range_config: dict | None,
     return spans.SpanFiles(0, 0, tuple(files), ".")
 
 
-def _record_span(examples: Examples, split_list, chosen: spans.SpanFiles) -> None:
+def _record_span(examples: Examples, split_list, chosen: spans.SpanFiles, before: str,
+                 node: str) -> None:
+    """Record what was read, once sure the files did not change while they were read
+    (``before``: their fingerprint when reading started)."""
+    try:
+        after = chosen.fingerprint
+    except OSError as exc:
+        after = f"unreadable: {exc.strerror}"
+    if after != before:
+        what = f" of {chosen.describe()}" if chosen.folder != "." else ""
+        raise InputDataError(f"the input files{what} changed while they were "
+                             f"read ({len(chosen.files)} file(s) in "
+                             f"{os.path.dirname(chosen.files[0])}): what was written would mix "
+                             "old and new data, so it is discarded.", node=node,
+                             fix="land data atomically (write it beside the input folder, then "
+                             "rename it into place) and run again")
     examples.split_names = [name for name, _ in split_list]
     examples.properties.update(span=chosen.span, version=chosen.version)
-    examples.custom_properties.update(input_fingerprint=chosen.fingerprint,
-                                      input_files=len(chosen.files))
+    examples.custom_properties.update(input_fingerprint=before, input_files=len(chosen.files))
 
 
 def _read_batches(p, label: str, files: list[str], header: list[str], node: str):
@@ -92,7 +106,7 @@ def CsvExampleGen(examples: Output[Examples], input_base: Parameter[str],
     node = context.node_id
     split_list = check_splits(splits, node)
     chosen = _input_span(input_base, input_pattern, range_config, node)
-    files = list(chosen.files)
+    before, files = chosen.fingerprint, list(chosen.files)
     header = csv_batches.read_header(files[0], node)
     for other in files[1:]:
         if csv_batches.read_header(other, node) != header:
@@ -116,7 +130,7 @@ def CsvExampleGen(examples: Output[Examples], input_base: Parameter[str],
                                                   beam.pvalue.AsSingleton(kinds)))
         write_splits(records, examples.uri, split_list)
     finish_splits(examples.uri, split_list)
-    _record_span(examples, split_list, chosen)
+    _record_span(examples, split_list, chosen, before, node)
 
 
 def _check_not_empty(examples: Examples, split_list, node: str, input_base: str) -> None:
@@ -138,7 +152,7 @@ def ImportExampleGen(examples: Output[Examples], input_base: Parameter[str],
     node = context.node_id
     split_list = check_splits(splits, node)
     chosen = _input_span(input_base, input_pattern, range_config, node)
-    files = list(chosen.files)
+    before, files = chosen.fingerprint, list(chosen.files)
     with beam_pipeline(context) as p:
         records = (p | "Files" >> beam.Create(files)
                      | "Read" >> beam.io.ReadAllFromTFRecord(with_filename=False)
@@ -147,4 +161,4 @@ def ImportExampleGen(examples: Output[Examples], input_base: Parameter[str],
         write_splits(records, examples.uri, split_list)
     finish_splits(examples.uri, split_list)
     _check_not_empty(examples, split_list, node, input_base)
-    _record_span(examples, split_list, chosen)
+    _record_span(examples, split_list, chosen, before, node)

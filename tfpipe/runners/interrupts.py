@@ -2,8 +2,8 @@
 
 SIGINT raises KeyboardInterrupt in the main thread; while ``sigterm_raises`` is active,
 SIGTERM (what a scheduler, systemd or Kubernetes sends) raises ``Terminated``, a
-KeyboardInterrupt whose exit code is 143, so that one code path stops a run or a watch
-cleanly for both.
+KeyboardInterrupt, so that one code path stops a run or a watch cleanly for both, with
+the one exit code 130 ("interrupted").
 """
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ EXIT_INTERRUPTED = 130
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised where Ctrl-C raises KeyboardInterrupt: it stops a run (or a watch)
-    the way Ctrl-C does, with exit code 143."""
+    the way Ctrl-C does (exit code 130 too)."""
 
-    exit_code = 128 + signal.SIGTERM
+    exit_code = EXIT_INTERRUPTED
 
 
 @contextlib.contextmanager

@@ -16,9 +16,9 @@ Without ``once``: a run at start if there is data (an unchanged pipeline is a ca
 hit), then one per change; a failed run (the child printed why) is reported and the
 watch goes on. With ``once``: no run at start; the first change starts one run, and
 its exit code ends the watch. Ctrl-C or SIGTERM while waiting stops the watch (exit
-130 or 143); during a run, Ctrl-C interrupts the run too (it is in the same process
+130); during a run, Ctrl-C interrupts the run too (it is in the same process
 group) and SIGTERM is passed on to it as Ctrl-C, so it stops as ``tfpipe run`` does
-when interrupted, and the watch ends with 130 or 143.
+when interrupted, and the watch ends with 130.
 """
 from __future__ import annotations
 
@@ -162,7 +162,7 @@ class Watcher:
         self._said_waiting: dict[str, str] = {}
 
     def watch(self) -> int:
-        """Watch until stopped (exit code 130 for Ctrl-C, 143 for SIGTERM), or with
+        """Watch until stopped (exit code 130, for Ctrl-C or SIGTERM), or with
         ``once`` until one run ended (its exit code). Ctrl-C or SIGTERM during a run
         propagates (as KeyboardInterrupt) once the run has stopped."""
         code, now = 0, None

@@ -84,7 +84,15 @@ def _declared_outputs(node: NodeIR, executor_input: dict) -> dict[str, dict]:
         raise ExecutionError(f"the executor input declares no output artifact "
                              f"{', '.join(missing)}.", node=node.id,
                              fix="recompile the pipeline with this tfpipe (tfpipe compile)")
-    return {n: given[n]["artifacts"][0] for n in node.outputs}
+    declared = {n: given[n]["artifacts"][0] for n in node.outputs}
+    for name, artifact in declared.items():
+        uri = str(artifact.get("uri", ""))
+        if not uri or ".." in uri.split("/"):
+            raise ExecutionError(f"output {name!r} would be written to {uri!r}, which is not a "
+                                 "folder under the pipeline root.", node=node.id,
+                                 fix="KFP gives each output a URI under the pipeline root; "
+                                 "check the pipeline root set for the run")
+    return declared
 
 
 def run_task(executor_input: dict, task_ir: PipelineIR, *, run_id: str = "",
