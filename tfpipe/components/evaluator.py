@@ -97,6 +97,12 @@ def _to_dict(proto) -> dict:
 def _shared_models(config, model_path: str, baseline_path: str | None):
     import tensorflow_model_analysis as tfma
 
+    for spec in config.model_specs:
+        # Loaded as TF SavedModels, through their signatures, unless the eval_config says
+        # otherwise: once tensorflow_transform is imported (it selects Keras 2), TFMA
+        # would load each as a Keras model (twice: once to guess its type), three times
+        # slower (46 s instead of 15 s for the continuous taxi example with a baseline).
+        spec.model_type = spec.model_type or tfma.constants.TF_GENERIC
     models = [tfma.default_eval_shared_model(
         eval_saved_model_path=baseline_path if spec.is_baseline else model_path,
         model_name=spec.name, eval_config=config) for spec in config.model_specs]
