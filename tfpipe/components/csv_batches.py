@@ -1,7 +1,9 @@
 """CSV rows to tf.Examples, a batch at a time.
 
-Each file is read with Python's csv module, so quoted fields may span lines (RFC
-4180). Rows are parsed in batches; each column's type is found with Arrow's vectorised
+A file with no quote character is read line by line (Beam splits a big file between
+workers); a file with quotes is read whole by one worker with Python's csv module, so
+quoted fields may hold commas, quotes and line breaks (RFC 4180). Rows are parsed in
+batches; each column's type is found with Arrow's vectorised
 regular expressions, and a batch becomes tf.Examples through an Arrow RecordBatch and
 tfx-bsl's C++ encoder (as TFX's own CsvExampleGen does), not one protobuf at a time in
 Python. An empty cell is a missing value: the feature is present with no values.
@@ -63,6 +65,55 @@ def read_header(path: str, node: str) -> list[str]:
     return header
 
 
+def has_quotes(path: str) -> bool:
+    """Whether the file holds a quote character anywhere (read in blocks, at C speed)."""
+    with open(path, "rb") as f:
+        return any(b'"' in block for block in iter(lambda: f.read(1 << 22), b""))
+
+
+def line_number(path: str, line: bytes) -> int | None:
+    """The number of the first line of ``path`` that is ``line`` (for an error message
+    about a row read without its position)."""
+    with open(path, "rb") as f:
+        for number, found in enumerate(f, start=1):
+            if found.rstrip(b"\r\n") == line.rstrip(b"\r\n"):
+                return number
+    return None
+
+
+def _width_error(path: str, number: int | None, cells: int, width: int, raw: bytes,
+                 node: str) -> InputDataError:
+    where = f" line {number}" if number else ""
+    return InputDataError(
+        f"{os.path.basename(path)}{where}: a row has {cells} columns but the header has "
+        f"{width}: {raw[:120].decode('utf-8', 'replace')!r}.", node=node,
+        fix="make every row have one cell per header column (empty cells are allowed; "
+        "quote a cell holding commas, quotes or line breaks)")
+
+
+class ParseLines:
+    """A batch of (file, line) from a file without quotes -> (split keys, columns)."""
+
+    def __init__(self, header: list[str], node: str):
+        self.header, self.node = header, node
+
+    def __call__(self, batch):
+        width = len(self.header)
+        keys, rows = [], []
+        for path, line in batch:
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:  # decode() raises the error, with the line number
+                text = decode(line, path, self.node, line_number(path, line))
+            cells = text.rstrip("\r\n").split(",")
+            if len(cells) != width:
+                raise _width_error(path, line_number(path, line), len(cells), width, line,
+                                   self.node)
+            keys.append(line)
+            rows.append(cells)
+        return keys, [list(col) for col in zip(*rows)]
+
+
 def has_rows(path: str) -> bool:
     """Whether a non-blank line follows the header (read only as far as the first)."""
     with open(path, "rb") as f:
@@ -112,11 +163,7 @@ def read_batches(path: str, header: list[str], node: str):
                 if not key.strip():
                     continue
                 if len(cells) != width:
-                    raise InputDataError(
-                        f"{name} line {lines.number}: a row has {len(cells)} columns but the "
-                        f"header has {width}: {key[:120].decode('utf-8', 'replace')!r}.",
-                        node=node, fix="make every row have one cell per header column (empty "
-                        "cells are allowed; quote a cell holding commas, quotes or line breaks)")
+                    raise _width_error(path, lines.number, len(cells), width, key, node)
                 keys.append(key)
                 rows.append(cells)
                 if len(rows) == BATCH_SIZE:

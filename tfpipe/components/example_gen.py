@@ -56,13 +56,28 @@ def _record_span(examples: Examples, split_list, chosen: spans.SpanFiles, before
 
 
 def _read_batches(p, label: str, files: list[str], header: list[str], node: str):
-    """Batches of (split keys, columns) of the data rows of ``files``, streamed (a file
-    is read by one worker: a quoted field may span lines, so a file cannot be cut at
-    arbitrary line breaks)."""
+    """Batches of (split keys, columns) of the data rows of ``files``, streamed: files
+    without quotes line by line (Beam may split a big one between workers), files with
+    quotes whole, each by one worker (a quoted field may span lines)."""
     import apache_beam as beam
 
-    return (p | f"Files[{label}]" >> beam.Create(files)
-              | f"Read[{label}]" >> beam.FlatMap(csv_batches.read_batches, header, node))
+    quoted = [f for f in files if csv_batches.has_quotes(f)]
+    plain = [f for f in files if f not in quoted]
+    parts = []
+    if plain:
+        parts.append(
+            p | f"Files[{label}]" >> beam.Create(plain)
+            | f"Read[{label}]" >> beam.io.ReadAllFromText(
+                skip_header_lines=1, coder=beam.coders.BytesCoder(), with_filename=True)
+            | f"NonEmpty[{label}]" >> beam.Filter(lambda item: item[1].strip() != b"")
+            | f"Batch[{label}]" >> beam.BatchElements(
+                min_batch_size=csv_batches.BATCH_SIZE, max_batch_size=csv_batches.BATCH_SIZE)
+            | f"Parse[{label}]" >> beam.Map(csv_batches.ParseLines(header, node)))
+    if quoted:
+        parts.append(p | f"QuotedFiles[{label}]" >> beam.Create(quoted)
+                     | f"ReadQuoted[{label}]" >> beam.FlatMap(csv_batches.read_batches,
+                                                               header, node))
+    return parts[0] if len(parts) == 1 else parts | f"AllFiles[{label}]" >> beam.Flatten()
 
 
 def _KindsCombine(width: int):
