@@ -24,16 +24,25 @@ PIPELINE = textwrap.dedent('''
         open(os.path.join(examples.uri, "data.txt"), "w").write("rows")
 
     @tfpipe.component
-    def Consume(examples: Input[Examples], schema: Output[Schema], kill_marker: Parameter[str]):
+    def Consume(examples: Input[Examples], schema: Output[Schema], kill_marker: Parameter[str],
+                how: Parameter[str]):
         if not os.path.exists(kill_marker):
             open(kill_marker, "w").close()
             open(os.path.join(schema.uri, "half-written"), "w").write("x")
+            if how == "everything":  # the machine goes down: no process survives
+                os.killpg(os.getpgid(0), signal.SIGKILL)
+            elif how == "segfault":
+                import ctypes
+                ctypes.string_at(0)
+            elif how == "exit":
+                os._exit(7)
             os.kill(os.getpid(), signal.SIGKILL)
         open(os.path.join(schema.uri, "schema.pbtxt"), "w").write("feature {}")
 
-    def create_pipeline(root, name="tiny", marker="", seconds=0.0, metadata=None):
+    def create_pipeline(root, name="tiny", marker="", seconds=0.0, metadata=None,
+                        how="everything"):
         produce = Produce(seconds=seconds)
-        consume = Consume(examples=produce.outputs["examples"], kill_marker=marker)
+        consume = Consume(examples=produce.outputs["examples"], kill_marker=marker, how=how)
         return tfpipe.Pipeline(name, root, [produce, consume], metadata=metadata)
 ''')
 
@@ -45,9 +54,12 @@ def write_pipeline(tmp_path):
 
 
 def test_a_killed_run_leaves_mlmd_consistent_and_the_next_run_resumes(tmp_path):
+    """Every process of the run SIGKILLed (the machine went down): the next run closes
+    what the dead one left RUNNING."""
     path = write_pipeline(tmp_path)
     args = ["run", path, "-p", f"root={tmp_path / 'root'}", "-p", f"marker={tmp_path / 'm'}"]
-    killed = run_cli(*args)
+    killed = subprocess.run([sys.executable, "-m", "tfpipe.cli", *args], capture_output=True,
+                            text=True, start_new_session=True, timeout=300)
     assert killed.returncode == -9, killed.stdout + killed.stderr
     store = Store(tmp_path / "root" / "metadata.sqlite")
     [produced] = store.executions("tiny", "Produce")
@@ -79,6 +91,40 @@ def test_a_killed_run_leaves_mlmd_consistent_and_the_next_run_resumes(tmp_path):
     assert not os.path.exists(abandoned.uri), "the half-written folder is removed"
     runs = json.loads(run_cli("runs", "--json", "--pipeline-root", str(tmp_path / "root")).stdout)
     assert [r["state"] for r in runs] == ["CANCELED", "COMPLETE"]
+
+
+@pytest.mark.parametrize("how, cause", [
+    ("kill", "it was killed by SIGKILL: often the kernel's out-of-memory killer (`dmesg` says)"),
+    ("segfault", "it was killed by SIGSEGV: a crash in native code"),
+    ("exit", "it ended with exit code 7, which tfpipe never uses (os._exit(7) in a module "
+             "file, or a library ending the process)"),
+])
+def test_a_run_whose_process_dies_is_closed_at_once(tmp_path, how, cause):
+    """The run's process dies under a node (SIGKILL, a segfault, os._exit): the `tfpipe
+    run` that started it marks the node FAILED, removes its outputs and exits 3."""
+    path = write_pipeline(tmp_path)
+    args = ["run", path, "-p", f"root={tmp_path / 'root'}", "-p", f"marker={tmp_path / 'm'}",
+            "-p", f"how={how}"]
+    died = run_cli(*args)
+    assert died.returncode == 3, died.stdout + died.stderr
+    assert f"Error (execution failed): [Consume] the run's process died while Consume ran: " \
+           f"{cause}" in died.stderr
+    assert "fix: nothing half-written was kept (the node is FAILED, its outputs removed)" \
+        in died.stderr
+    assert "Traceback" not in died.stderr
+    store = Store(tmp_path / "root" / "metadata.sqlite")
+    [consume] = store.executions("tiny", "Consume")
+    assert store.state(consume) == "FAILED"
+    assert cause in consume.custom_properties["error"].string_value
+    [pending] = store.outputs(consume.id, kinds=("PENDING_OUTPUT",))
+    assert store.artifact_state(pending) == "ABANDONED"
+    assert not os.path.exists(pending.uri)
+    runs = json.loads(run_cli("runs", "--json", "--pipeline-root", str(tmp_path / "root")).stdout)
+    assert [r["state"] for r in runs] == ["FAILED"]
+    again = run_cli(*args)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "↺ Produce  reused from cache" in again.stdout
+    assert "removed" not in again.stdout, "nothing was left for the next run to clean"
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])

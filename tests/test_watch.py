@@ -20,7 +20,7 @@ import pytest
 
 from tfpipe.compiler.ir import NodeIR, PipelineIR
 from tfpipe.errors import DefinitionError
-from tfpipe.runners import interrupts, watch
+from tfpipe.runners import interrupts, supervise, watch
 
 from .conftest import REPO, Store, run_cli
 
@@ -262,13 +262,19 @@ def test_sigterm_stops_the_watch(tmp_path):
     assert "stopped watching pipeline p (SIGTERM) after 0 run(s)" in said[-1]
 
 
-def test_sigterm_during_a_run_reaches_the_run_as_ctrl_c(tmp_path):
-    """The child stops as on Ctrl-C (its handler runs), then the interrupt goes on."""
+def test_sigterm_during_a_run_reaches_the_run(tmp_path):
+    """SIGTERM to the watch is passed on to the run, which stops as `tfpipe run` does
+    (its handler runs), then the interrupt goes on and ends the watch."""
     marker = tmp_path / "interrupted"
-    child = ("import time, pathlib\ntry:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n"
+    child = ("import time, pathlib\nfrom tfpipe.runners.interrupts import stop_signals_raise\n"
+             "try:\n    with stop_signals_raise():\n        time.sleep(60)\n"
+             "except KeyboardInterrupt:\n"
              f"    pathlib.Path({str(marker)!r}).write_text('stopped cleanly')\n"
              "    raise SystemExit(130)\n")
-    run = watch.run_in_child([sys.executable, "-c", child, "run"])
+
+    def run(trigger):
+        return supervise.run_supervised([sys.executable, "-c", child, "run"],
+                                        raise_interrupt=True)
     started = time.monotonic()
 
     def alarm(signum, frame):

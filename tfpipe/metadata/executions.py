@@ -103,23 +103,25 @@ def fail(store, execution, contexts: list, outputs: dict[str, Artifact], message
     _put(store, execution, _abandoned(store, outputs), contexts)
 
 
-def cancel_dead(store, pipeline: str, root: str, reason: str) -> list[str]:
+def close_running(store, pipeline: str, root: str, reason: str,
+                  state: str = "CANCELED") -> dict[str, list[str]]:
     """Every execution of ``pipeline`` still RUNNING whose declared outputs lie under
-    ``root`` made CANCELED (with ``reason`` as its error) and those outputs ABANDONED, in
-    one transaction each. Only for a caller that knows no such execution is alive (it
-    holds the pipeline root's run lock, or is the run itself, stopping). Returns the
-    abandoned outputs' URIs, for the caller to remove."""
+    ``root`` made ``state`` (CANCELED, or FAILED when its process died under it) with
+    ``reason`` as its error, and those outputs ABANDONED, in one transaction each. Only
+    for a caller that knows no such execution is alive (it holds the pipeline root's run
+    lock, or is the run itself, stopping). Returns the abandoned outputs' URIs by node,
+    for the caller to remove."""
     from ml_metadata.proto import metadata_store_pb2 as pb
 
     from .types import PIPELINE
 
     context = store.get_context_by_type_and_name(PIPELINE, pipeline)
     if context is None:
-        return []
+        return {}
     root = os.path.abspath(root)
     running = [e for e in store.get_executions_by_context(context.id)
                if e.last_known_state == pb.Execution.RUNNING]
-    removed: list[str] = []
+    closed: dict[str, list[str]] = {}
     for execution in running:
         ids = [e.artifact_id for e in store.get_events_by_execution_ids([execution.id])
                if e.type == pb.Event.PENDING_OUTPUT]
@@ -128,11 +130,12 @@ def cancel_dead(store, pipeline: str, root: str, reason: str) -> list[str]:
             continue  # another pipeline root's run, perhaps alive
         for artifact in pending:
             artifact.state = pb.Artifact.ABANDONED
-        execution.last_known_state = pb.Execution.CANCELED
+        execution.last_known_state = pb.Execution.State.Value(state)
         values.update(execution.custom_properties, {"error": reason})
         _put(store, execution, [(a, None) for a in pending], [])
-        removed += [a.uri for a in pending]
-    return removed
+        node = properties(execution).get("node_id", str(execution.id))
+        closed.setdefault(node, []).extend(a.uri for a in pending)
+    return closed
 
 
 def record_cached(store, component: str, contexts: list, inputs: dict[str, list[Artifact]],

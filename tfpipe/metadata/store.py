@@ -106,6 +106,11 @@ def retrying(call, *args, attempts: int = 40, transient=_locked, **kwargs):
         try:
             return call(*args, **kwargs)
         except Exception as exc:  # MLMD's errors.InternalError / AbortedError
+            if "disk is full" in str(exc) or "No space left" in str(exc):
+                raise MetadataError("the metadata store could not be written: the disk that "
+                                    "holds it is full.", fix="free space on that disk (`df "
+                                    "-h` shows it) and run again; what was recorded before "
+                                    "stays consistent") from exc
             if attempt == attempts - 1 or not transient(str(exc).lower()):
                 raise
             time.sleep(min(0.05 * 2 ** attempt, 1.0))

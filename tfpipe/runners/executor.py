@@ -1,6 +1,7 @@
 """Finding a node's executor function and calling it with typed arguments."""
 from __future__ import annotations
 
+import errno
 import importlib
 import inspect
 from typing import Any, Callable
@@ -63,6 +64,17 @@ def as_tfpipe_error(exc: BaseException, node: NodeIR) -> TfpipeError:
         if exc.node is None:
             exc.node = node.id
         return exc
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        where = f" writing {exc.filename}" if exc.filename else ""
+        return ExecutionError(f"{node.component} ran out of disk space{where}: "
+                              f"{exc.strerror}.", node=node.id,
+                              fix="free space on the disk that holds the pipeline root "
+                              "(`df -h` shows it), or set pipeline_root to a larger disk; "
+                              "this node's outputs were removed")
+    if isinstance(exc, PermissionError) and exc.filename:
+        return ExecutionError(f"{node.component} may not open {exc.filename}: {exc.strerror}.",
+                              node=node.id, fix="give the user who runs tfpipe access to it "
+                              f"(e.g. chmod a+r {exc.filename} for an input file)")
     text = str(exc).strip().split(" [while running")[0]
     lines = text.splitlines()
     summary = f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")

@@ -145,10 +145,11 @@ def launch(store, ir: PipelineIR, node: NodeIR, run_id: str,
                                  fix="the executor must write its files under each output's uri")
     except BaseException as exc:  # noqa: BLE001 - KeyboardInterrupt included: record, re-raise
         error = executor_io.as_tfpipe_error(exc, node) if _node_failure(exc) else None
+        for artifact in outputs.values():  # first: on a full disk this frees the space
+            shutil.rmtree(artifact.uri, ignore_errors=True)
+        shutil.rmtree(context.tmp_dir, ignore_errors=True)
         executions.fail(store, execution, ctxs, outputs,
                         str(error) if error else type(exc).__name__)
-        for artifact in outputs.values():
-            shutil.rmtree(artifact.uri, ignore_errors=True)
         if error is None:
             raise
         error.__cause__ = exc

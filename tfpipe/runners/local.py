@@ -8,8 +8,9 @@ import click
 
 from ..compiler import PipelineIR, compile_pipeline
 from ..dsl.pipeline import Pipeline
+from . import supervise
 from .lock import pipeline_lock
-from .interrupts import sigterm_raises
+from .interrupts import stop_signals_raise
 from .progress import format_duration
 
 
@@ -29,7 +30,8 @@ def run_pipeline(pipeline: Pipeline | PipelineIR, *, explain_cache: bool = False
     part = f", from {_names(from_node) or 'the start'} to {_names(to_node) or 'the end'}" \
         if from_node or to_node else ""
     say(click.style(f"Running pipeline {ir.name}", bold=True) + f" ({len(ir.nodes)} nodes{part})")
-    with pipeline_lock(ir.pipeline_root, ir.name, quiet=quiet), sigterm_raises():
+    with pipeline_lock(ir.pipeline_root, ir.name, quiet=quiet), stop_signals_raise():
+        supervise.announce(ir.name, ir.pipeline_root, ir.metadata)
         result = scheduler.run(ir, explain_cache=explain_cache, quiet=quiet, from_node=from_node,
                                to_node=to_node, parallelism=parallelism, trigger=trigger)
     counts = {s: sum(r.status == s for r in result.results.values())

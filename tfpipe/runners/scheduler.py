@@ -155,7 +155,13 @@ def run(ir: PipelineIR, *, explain_cache: bool = False, quiet: bool = False,
 
 def _cancel(run_: _Run, reason: str) -> int:
     """CANCEL the pipeline's RUNNING executions and remove their outputs' folders."""
-    uris = executions.cancel_dead(run_.store, run_.ir.name, run_.ir.pipeline_root, reason)
+    return remove_outputs(executions.close_running(run_.store, run_.ir.name,
+                                                   run_.ir.pipeline_root, reason))
+
+
+def remove_outputs(closed: dict[str, list[str]]) -> int:
+    """Remove the folders of outputs ``executions.close_running`` abandoned; how many."""
+    uris = [uri for node_uris in closed.values() for uri in node_uris]
     for uri in uris:
         shutil.rmtree(uri, ignore_errors=True)
     return len(uris)

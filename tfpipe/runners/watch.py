@@ -23,8 +23,6 @@ when interrupted, and the watch ends with 130.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -35,12 +33,12 @@ import click
 from ..compiler.ir import PipelineIR
 from ..components import spans
 from ..errors import DefinitionError, InputDataError
-from .interrupts import EXIT_INTERRUPTED, Terminated, sigterm_raises
+from .interrupts import EXIT_INTERRUPTED, Terminated, stop_signals_raise
 from .partial import select as select_nodes
+from .supervise import run_supervised
 
 DEFAULT_INTERVAL = 60.0
 SETTLE_SECONDS = 1.0
-STOP_GRACE_SECONDS = 60  # how long an interrupted run may take to stop before it is killed
 
 
 @dataclass(frozen=True)
@@ -166,7 +164,7 @@ class Watcher:
         ``once`` until one run ended (its exit code). Ctrl-C or SIGTERM during a run
         propagates (as KeyboardInterrupt) once the run has stopped."""
         code, now = 0, None
-        with sigterm_raises():
+        with stop_signals_raise():
             while True:
                 try:
                     if now is None:
@@ -267,29 +265,11 @@ class Watcher:
         return getattr(stop, "exit_code", EXIT_INTERRUPTED)
 
 
-def run_in_child(command: list[str]) -> Callable[[str], int]:
-    """A run: ``command`` (a ``tfpipe run`` command line) with ``--trigger``, as a child
-    process; its exit code. Interrupted (Ctrl-C reached it too; SIGTERM is passed on as
-    Ctrl-C), it is waited for while it stops, then the interrupt goes on."""
-    def run(trigger: str) -> int:
-        process = subprocess.Popen([*command, "--trigger", trigger])
-        try:
-            return process.wait()
-        except KeyboardInterrupt as stop:
-            if isinstance(stop, Terminated):
-                process.send_signal(signal.SIGINT)
-            try:
-                process.wait(STOP_GRACE_SECONDS)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            raise
-    return run
-
-
 def watch(ir: PipelineIR, command: list[str], *, interval: float = DEFAULT_INTERVAL,
           once: bool = False, from_node=None, to_node=None) -> int:
     """Watch ``ir``'s span inputs and run ``command`` (``tfpipe run`` with the user's
     options) whenever they change; returns the exit code. See the module docstring."""
     select_nodes(ir, from_node, to_node)  # a wrong --from-node fails now, not at the first span
-    return Watcher(ir, run_in_child(command), interval=interval, once=once).watch()
+    return Watcher(ir, lambda trigger: run_supervised([*command, "--trigger", trigger],
+                                                      raise_interrupt=True),
+                   interval=interval, once=once).watch()
