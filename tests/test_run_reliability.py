@@ -229,3 +229,81 @@ def test_an_unknown_node_name_suggests_the_right_one(tmp_path):
                      "--to-node", "Consme")
     assert result.returncode == 2
     assert "Did you mean 'Consume'?" in result.stderr
+
+
+KILL_IN_PUSH = textwrap.dedent('''
+    # Loaded at start-up (PYTHONPATH): the Pusher's copy into its staging folder writes
+    # one file, then every process of the run is SIGKILLed, as when a machine goes down.
+    import os, shutil, signal
+    _copytree = shutil.copytree
+
+    def copytree(src, dst, *args, **kwargs):
+        if os.path.basename(str(dst)).startswith(".tfpipe-push-"):
+            os.makedirs(dst)
+            open(os.path.join(dst, "half-a-model"), "w").write("x")
+            os.killpg(os.getpgid(0), signal.SIGKILL)
+        return _copytree(src, dst, *args, **kwargs)
+
+    shutil.copytree = copytree
+''')
+
+
+def _run_killed_during(args: list[str], node: str | None, env: dict | None = None) -> str:
+    """Run the penguin pipeline; SIGKILL every process of the run 1.5 s after ``node``
+    starts (None: the environment's injected fault kills it). Returns what it printed."""
+    run = subprocess.Popen([sys.executable, "-m", "tfpipe.cli", *args], text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1",
+                                                        **(env or {})})
+    printed = ""
+    while node and f"▶ {node}" not in printed:
+        line = run.stdout.readline()
+        assert line, printed
+        printed += line
+    if node:
+        time.sleep(1.5)
+        os.killpg(run.pid, signal.SIGKILL)
+    printed += run.stdout.read()
+    assert run.wait(timeout=600) == -9, printed
+    return printed
+
+
+@pytest.mark.slow
+def test_sigkill_during_trainer_evaluator_and_pusher_then_a_rerun_completes(tmp_path):
+    """The machine goes down during Trainer, then during Evaluator, then in the middle
+    of the Pusher's copy: each next run closes what the dead one left, and the last one
+    completes with one whole model version and nothing half-pushed in the serving
+    directory."""
+    from .conftest import PENGUIN
+
+    serving = tmp_path / "serving"
+    args = ["run", str(PENGUIN / "pipeline.py"), "-p", f"pipeline_root={tmp_path / 'root'}",
+            "-p", f"serving_model_dir={serving}"]
+    _run_killed_during(args, "Trainer")
+    printed = _run_killed_during(args, "Evaluator")
+    assert "removed 2 half-written output(s) of a run that was killed" in printed  # model, run
+    assert "✔ Trainer  finished" in printed
+    (tmp_path / "inject").mkdir()
+    (tmp_path / "inject" / "sitecustomize.py").write_text(KILL_IN_PUSH)
+    printed = _run_killed_during(args, None, {"PYTHONPATH": str(tmp_path / "inject")})
+    assert "removed 2 half-written output(s)" in printed  # evaluation and blessing
+    assert "✔ Evaluator  finished" in printed and "▶ Pusher" in printed
+    assert [p.name for p in serving.iterdir()][0].startswith(".tfpipe-push-")
+
+    final = run_cli(*args)
+    assert final.returncode == 0, final.stdout + final.stderr
+    assert "↺ Trainer  reused from cache" in final.stdout
+    assert "✔ Pusher  finished" in final.stdout
+    [version] = os.listdir(serving)
+    assert version.isdigit(), "the dead push's staging folder was removed"
+    assert (serving / version / "saved_model.pb").exists()
+    store = Store(tmp_path / "root" / "metadata.sqlite")
+    for node in ("Trainer", "Evaluator", "Pusher"):
+        states = [store.state(e) for e in store.executions("penguin", node)]
+        assert states[0] == "CANCELED" and states[-1] in ("COMPLETE", "CACHED"), (node, states)
+        assert "RUNNING" not in states
+        for execution in store.executions("penguin", node):
+            if store.state(execution) == "CANCELED":
+                for artifact in store.outputs(execution.id, kinds=("PENDING_OUTPUT",)):
+                    assert store.artifact_state(artifact) == "ABANDONED"
+                    assert not os.path.exists(artifact.uri)

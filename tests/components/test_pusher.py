@@ -129,3 +129,26 @@ def test_the_version_appears_whole_in_one_rename(tmp_path, monkeypatch):
     version = push_atomically(source, str(destination))
     assert seen == [str(destination / str(version))]
     assert os.listdir(destination) == [str(version)]
+
+
+def test_a_push_removes_the_staging_folders_of_pushes_that_died(tmp_path):
+    """A push killed mid-copy leaves its hidden staging folder; the next push removes it,
+    but not the folder of a push still copying (its process is alive)."""
+    import socket
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    host = socket.gethostname()
+    destination = tmp_path / "serving"
+    died = destination / f".tfpipe-push-{host}-{dead}-0123456789ab"
+    copying = destination / f".tfpipe-push-{host}-{os.getpid()}-ba9876543210"
+    elsewhere = destination / f".tfpipe-push-another-host-{dead}-0123456789ab"
+    for folder in (died, copying, elsewhere):
+        folder.mkdir(parents=True)
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "saved_model.pb").write_text("model")
+    version = push_atomically(str(tmp_path / "model"), str(destination))
+    assert sorted(p.name for p in destination.iterdir()) == sorted(
+        [str(version), copying.name, elsewhere.name])

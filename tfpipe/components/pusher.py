@@ -3,7 +3,8 @@
 The version is an integer (the push time in seconds, or one more than the newest
 version already there, so versions always increase). The copy is atomic: it goes to
 a hidden temporary folder inside the destination, then ``os.rename`` moves it into
-place, so TensorFlow Serving (or any reader) never sees a half-copied version.
+place, so TensorFlow Serving (or any reader) never sees a half-copied version; the
+hidden folder of a push killed mid-copy is removed by the next push.
 
 A model that is not blessed is not pushed and nothing in the destination changes;
 nor is a blessed model identical to the newest version already there (the same model
@@ -17,7 +18,9 @@ from __future__ import annotations
 import filecmp
 import json
 import os
+import re
 import shutil
+import socket
 import time
 import uuid
 
@@ -27,6 +30,7 @@ from ..errors import ExecutionError, InputDataError
 from .evaluator import serving_model_path
 
 RECORD_FILE = "push.json"
+STAGING_PREFIX = ".tfpipe-push-"
 _MAX_ATTEMPTS = 100
 
 
@@ -38,10 +42,45 @@ def existing_versions(destination: str) -> list[int]:
                   if e.is_dir() and e.name.isdigit())
 
 
+def _staging_folder(destination: str) -> str:
+    """Where a push copies to first: hidden, named by the host and process pushing."""
+    return os.path.join(destination, f"{STAGING_PREFIX}{socket.gethostname()}-{os.getpid()}-"
+                                     f"{uuid.uuid4().hex[:12]}")
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, killed but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:  # no /proc (macOS), or it ended just now
+        return os.path.exists(f"/proc/{pid}") or not os.path.isdir("/proc")
+
+
+def remove_stale_staging(destination: str) -> list[str]:
+    """Remove the staging folders of pushes whose process died mid-copy (killed, or the
+    machine went down): those of this host whose process is gone. Returns their paths."""
+    host, removed = socket.gethostname(), []
+    for entry in os.scandir(destination):
+        m = re.fullmatch(rf"{re.escape(STAGING_PREFIX)}(.+)-(\d+)-[0-9a-f]+", entry.name)
+        if m and m.group(1) == host and not _alive(int(m.group(2))):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(entry.path)
+    return removed
+
+
 def push_atomically(source: str, destination: str) -> int:
-    """Copy the folder ``source`` to ``destination/<version>`` atomically; the version."""
+    """Copy the folder ``source`` to ``destination/<version>`` atomically; the version.
+    Staging folders left by pushes that died are removed first."""
     os.makedirs(destination, exist_ok=True)
-    staging = os.path.join(destination, f".tfpipe-push-{uuid.uuid4().hex}")
+    remove_stale_staging(destination)
+    staging = _staging_folder(destination)
     try:
         shutil.copytree(source, staging)
         versions = existing_versions(destination)
