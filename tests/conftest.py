@@ -54,6 +54,19 @@ class Store:
     def artifact_state(self, artifact) -> str:
         return self.pb.Artifact.State.Name(artifact.state)
 
+    def assert_closed(self, pipeline: str, node: str, state: str):
+        """The node's one execution ended in ``state`` with no output recorded, its
+        pending outputs ABANDONED and their folders removed. Returns the execution."""
+        import os
+
+        [execution] = self.executions(pipeline, node)
+        assert self.state(execution) == state
+        assert self.outputs(execution.id) == []
+        for pending in self.outputs(execution.id, kinds=("PENDING_OUTPUT",)):
+            assert self.artifact_state(pending) == "ABANDONED"
+            assert not os.path.exists(pending.uri), "half-written files were removed"
+        return execution
+
 
 GOLDEN = REPO / "tests" / "golden"
 UPDATE_GOLDENS = "TFPIPE_UPDATE_GOLDENS"

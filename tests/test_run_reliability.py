@@ -112,13 +112,9 @@ def test_a_run_whose_process_dies_is_closed_at_once(tmp_path, how, cause):
     assert "fix: nothing half-written was kept (the node is FAILED, its outputs removed)" \
         in died.stderr
     assert "Traceback" not in died.stderr
-    store = Store(tmp_path / "root" / "metadata.sqlite")
-    [consume] = store.executions("tiny", "Consume")
-    assert store.state(consume) == "FAILED"
+    consume = Store(tmp_path / "root" / "metadata.sqlite").assert_closed("tiny", "Consume",
+                                                                         "FAILED")
     assert cause in consume.custom_properties["error"].string_value
-    [pending] = store.outputs(consume.id, kinds=("PENDING_OUTPUT",))
-    assert store.artifact_state(pending) == "ABANDONED"
-    assert not os.path.exists(pending.uri)
     runs = json.loads(run_cli("runs", "--json", "--pipeline-root", str(tmp_path / "root")).stdout)
     assert [r["state"] for r in runs] == ["FAILED"]
     again = run_cli(*args)
@@ -152,12 +148,7 @@ def test_one_signal_stops_a_node_stuck_in_user_code_within_seconds(tmp_path, sig
     assert run.returncode == 130, out + err
     assert "Interrupted. The nodes that were running are CANCELED" in err
     assert "Traceback" not in err
-    store = Store(tmp_path / "root" / "metadata.sqlite")
-    [produce] = store.executions("tiny", "Produce")
-    assert store.state(produce) == "CANCELED"
-    [pending] = store.outputs(produce.id, kinds=("PENDING_OUTPUT",))
-    assert store.artifact_state(pending) == "ABANDONED"
-    assert not os.path.exists(pending.uri)
+    Store(tmp_path / "root" / "metadata.sqlite").assert_closed("tiny", "Produce", "CANCELED")
 
 
 def _start(path, *params):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import glob
-import os
 import shutil
 import subprocess
 import sys
@@ -90,12 +89,7 @@ def test_a_full_disk_fails_the_node_and_keeps_the_store(tmp_path):
                "or set pipeline_root to a larger disk; this node's outputs were removed" \
                in full.stderr
         assert "Traceback" not in full.stderr
-        store = Store(disk / "root" / "metadata.sqlite")
-        [failed] = store.executions("writer", "Produce")
-        assert store.state(failed) == "FAILED"
-        [pending] = store.outputs(failed.id, kinds=("PENDING_OUTPUT",))
-        assert store.artifact_state(pending) == "ABANDONED"
-        assert not os.path.exists(pending.uri)
+        Store(disk / "root" / "metadata.sqlite").assert_closed("writer", "Produce", "FAILED")
         again = run_cli(*args)
         assert again.returncode == 0, again.stdout + again.stderr
         store = Store(disk / "root" / "metadata.sqlite")
@@ -132,7 +126,4 @@ def test_an_unreadable_data_file_is_named(tmp_path):
            "Permission denied." in result.stderr
     assert f"fix: give the user who runs tfpipe access to it (e.g. chmod a+r {data} for an " \
            "input file)" in result.stderr
-    store = Store(tmp_path / "root" / "metadata.sqlite")
-    [failed] = store.executions("bad", "CsvExampleGen")
-    assert store.state(failed) == "FAILED"
-    assert store.outputs(failed.id) == []
+    Store(tmp_path / "root" / "metadata.sqlite").assert_closed("bad", "CsvExampleGen", "FAILED")
