@@ -16,7 +16,7 @@ from typing import Callable, Iterator
 
 from ..dsl.loader import load_module_from_file
 from ..errors import UserCodeError
-from ..runners.cache import local_imports
+from ..fingerprint import local_imports
 
 
 def _forget_loaded_copies(module_file: str) -> None:

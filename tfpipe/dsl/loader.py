@@ -33,7 +33,7 @@ def load_module_from_file(path: str, name: str | None = None):
     return module
 
 
-def _import(path: str):
+def import_pipeline_file(path: str):
     try:
         digest = hashlib.sha1(os.path.abspath(path).encode()).hexdigest()[:10]
         return load_module_from_file(path, f"_tfpipe_pipeline_{digest}")
@@ -73,7 +73,7 @@ def load_pipeline(path: str, args: dict[str, Any] | None = None) -> Pipeline:
         raise PipelineLoadError(f"no pipeline file at {path}.",
                                 fix="give the path of a pipeline.py, e.g. "
                                 "tfpipe run pipelines/penguin/pipeline.py")
-    module = _import(path)
+    module = import_pipeline_file(path)
     args = dict(args or {})
     factory = getattr(module, "create_pipeline", None)
     if callable(factory):

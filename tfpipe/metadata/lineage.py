@@ -135,7 +135,7 @@ def _pushed_models(store) -> dict[str, list[int]]:
 
 def _sources(props: dict, parameters: dict) -> tuple[Source, ...]:
     """Data and code an execution read, from the cache key parts it recorded."""
-    from ..runners.cache import _file_hash, _path_fingerprint, local_imports
+    from ..fingerprint import file_hash, local_imports, path_fingerprint
 
     parts = json.loads(props.get("cache_parts") or "{}")
     code_paths = {}
@@ -147,12 +147,12 @@ def _sources(props: dict, parameters: dict) -> tuple[Source, ...]:
         if key.startswith("content of "):
             name = key[len("content of "):]
             path = parameters.get(name) if isinstance(parameters.get(name), str) else ""
-            current = _path_fingerprint(path) if path else None
+            current = path_fingerprint(path) if path else None
             found.append(Source("data", name, path or "", recorded, _compare(recorded, current)))
         elif key.startswith("file "):
             name = key[len("file "):]
             path = code_paths.get(name, "")
-            current = _file_hash(path) if path else None
+            current = file_hash(path) if path else None
             found.append(Source("code", name, path, recorded, _compare(recorded, current)))
     return tuple(found)
 

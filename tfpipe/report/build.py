@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 from ..metadata import artifacts as artifact_io
 from ..metadata.runs import Run, run_edges, run_outputs
-from ..runners.progress import format_duration
-from ..views.table import format_time
+from ..formatting import format_duration, format_time
 from ..metadata.history import span_history
 from . import data, graph, model, spans
 from .page import Section, badge, document, esc, note, table

@@ -6,7 +6,7 @@ from __future__ import annotations
 import graphlib
 from dataclasses import dataclass
 
-from ..runners.progress import format_duration
+from ..formatting import format_duration
 from .page import esc
 
 BOX_W, BOX_H, GAP_X, GAP_Y, PAD = 176, 56, 46, 20, 12

@@ -8,7 +8,7 @@ import os
 
 from ..metadata.history import SpanRecord
 from ..views.models import spans_text
-from ..views.table import format_time
+from ..formatting import format_time
 from .data import STATS_FILE, _num, load_statistics
 from .page import esc, note, table
 

@@ -11,7 +11,7 @@ from ..dsl.pipeline import Pipeline
 from . import supervise
 from .lock import pipeline_lock
 from .interrupts import stop_signals_raise
-from .progress import format_duration
+from ..formatting import format_duration
 
 
 def run_pipeline(pipeline: Pipeline | PipelineIR, *, explain_cache: bool = False,

@@ -6,17 +6,11 @@ import threading
 
 import click
 
+from ..formatting import format_duration
 from .launcher import NodeResult
 
 _MARKS = {"ran": ("✔", "green"), "cached": ("↺", "cyan"), "failed": ("✘", "red"),
           "skipped": ("–", "yellow")}
-
-
-def format_duration(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, secs = divmod(int(round(seconds)), 60)
-    return f"{minutes}m{secs:02d}s"
 
 
 class Progress:

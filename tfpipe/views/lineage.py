@@ -7,7 +7,8 @@ import json
 import click
 
 from ..metadata.lineage import ArtifactInfo, ExecutionInfo, Lineage, Source
-from .table import format_time, state, table
+from ..formatting import format_time
+from .table import state, table
 
 INDENT = "    "
 _STATUS_COLOURS = {"unchanged": "green", "changed": "red", "missing": "red", "unknown": None}

@@ -7,7 +7,8 @@ from dataclasses import asdict
 import click
 
 from ..metadata.models import ModelDetails, ModelVersion
-from .table import format_time, table
+from ..formatting import format_time
+from .table import table
 
 KEY_METRICS = 3
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import json
 
 from ..metadata.runs import Run
-from .table import format_duration, format_time, state, table
+from ..formatting import format_duration, format_time
+from .table import state, table
 
 HEADERS = ("PIPELINE", "RUN ID", "STARTED", "DURATION", "STATE", "RAN", "CACHED", "FAILED")
 

@@ -1,24 +1,13 @@
-"""Aligned, coloured tables and the time formats every command uses."""
+"""Aligned, coloured tables for the terminal views."""
 from __future__ import annotations
 
-import datetime
 from typing import Sequence
 
 import click
 
-from ..runners.progress import format_duration
 
 STATE_COLOURS = {"COMPLETE": "green", "CACHED": "cyan", "FAILED": "red", "RUNNING": "yellow",
                  "CANCELED": "magenta"}
-
-__all__ = ["format_duration", "format_time", "state", "table"]
-
-
-def format_time(epoch_seconds: float) -> str:
-    """Local time to the second, e.g. 2025-01-31 14:02:11."""
-    when = datetime.datetime.fromtimestamp(epoch_seconds)
-    return when.strftime("%Y-%m-%d %H:%M:%S")
-
 
 def state(name: str) -> str:
     return click.style(name, fg=STATE_COLOURS.get(name))
