@@ -68,6 +68,20 @@ def nan_parameter():
     return _pipeline(a, Consume(examples=a.outputs["examples"], steps=float("nan")))
 
 
+def string_for_an_int_parameter():
+    a = CsvExampleGen(input_base="x")
+    return _pipeline(a, Consume(examples=a.outputs["examples"], steps="100"))
+
+
+def bool_for_an_int_parameter():
+    a = CsvExampleGen(input_base="x")
+    return _pipeline(a, Consume(examples=a.outputs["examples"], steps=True))
+
+
+def list_for_a_dict_parameter():
+    return _pipeline(CsvExampleGen(input_base="x", splits=["train", "eval"]))
+
+
 def producer_not_in_pipeline():
     a = CsvExampleGen(input_base="x")
     s = StatisticsGen(examples=a.outputs["examples"])
@@ -103,7 +117,24 @@ BAD = [
                                                 "not in the pipeline"),
     (channel_as_parameter, "Consume", "parameter 'steps' was given an artifact channel"),
     (schema_for_validator_from_stats, "ExampleValidator", "input 'schema' expects Schema"),
+    (string_for_an_int_parameter, "Consume", "parameter 'steps' of Consume is a "
+                                             "Parameter[int], but was given str '100'"),
+    (bool_for_an_int_parameter, "Consume", "is a Parameter[int], but was given bool True"),
+    (list_for_a_dict_parameter, "CsvExampleGen", "parameter 'splits' of CsvExampleGen is a "
+                                                 "Parameter[dict], but was given list"),
 ]
+
+
+def test_parameter_values_of_compatible_types_compile():
+    """An int where a float goes, a tuple where a list goes, None for unset."""
+    @tfpipe.component
+    def Tune(examples: Input[Examples], out: Output[Schema], rate: Parameter[float] = 0.1,
+             names: Parameter[list] = (), label: Parameter[str] = None):
+        """A user component with float, list and optional parameters."""
+    a = CsvExampleGen(input_base="x")
+    ir = tfpipe.compile_pipeline(_pipeline(a, Tune(examples=a.outputs["examples"], rate=1,
+                                                   names=("a", "b"), label=None)))
+    assert ir.node("Tune").parameters["rate"] == 1
 
 
 @pytest.mark.parametrize("build, node, message", BAD, ids=[b[0].__name__ for b in BAD])

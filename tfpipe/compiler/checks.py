@@ -149,6 +149,31 @@ def check_parameters_serialisable(pipeline: Pipeline) -> None:
             json.dumps(value)
 
 
+# What a value of each Parameter[T] may be (an int where a float goes; a tuple where a
+# list goes). Parameters of other types (Parameter[T] of a custom class) are not checked.
+_ACCEPTED = {str: (str,), int: (int,), float: (int, float), bool: (bool,),
+             list: (list, tuple), dict: (dict,)}
+_EXAMPLES = {str: "'text'", int: "10", float: "0.5", bool: "True", list: "['a', 'b']",
+             dict: "{'key': 'value'}"}
+
+
+def check_parameter_types(pipeline: Pipeline) -> None:
+    """Each parameter value matches its ``Parameter[T]``; None leaves it unset."""
+    for node in pipeline.components:
+        for name, value in node.parameters.items():
+            spec = node.spec.parameters.get(name)
+            expected = getattr(spec, "type", None)
+            accepted = _ACCEPTED.get(expected)
+            if accepted is None or value is None:
+                continue
+            wrong_bool = isinstance(value, bool) and expected is not bool
+            if wrong_bool or not isinstance(value, accepted):
+                raise _error(node, f"parameter {name!r} of {node.spec.name} is a "
+                             f"Parameter[{expected.__name__}], but was given "
+                             f"{type(value).__name__} {value!r:.60}.",
+                             f"pass a {expected.__name__}, e.g. {name}={_EXAMPLES[expected]}")
+
+
 def check_acyclic(pipeline: Pipeline) -> None:
     graph = {n.id: {c.producer.id for c in n.inputs.values()} | {a.id for a in n.after_nodes}
              for n in pipeline.components}
@@ -169,5 +194,6 @@ CHECKS: list[Callable[[Pipeline], None]] = [
     check_input_types,
     check_producers_in_pipeline,
     check_parameters_serialisable,
+    check_parameter_types,
     check_acyclic,
 ]
