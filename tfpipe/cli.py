@@ -136,8 +136,10 @@ def run(pipeline_file: str, params: tuple[str, ...], explain_cache: bool, no_cac
 
     Each node starts after its upstream nodes; progress and a summary of where the
     outputs and metadata are go to the terminal. Exits non-zero if any node fails.
-    With --watch, runs whenever new data lands, each run a `tfpipe run` process with
-    the same options (see docs/user-guide.md).
+    The run is a child process that this one watches: if it dies under a node (a
+    segfault, os._exit, SIGKILL), the node is marked FAILED, its outputs are removed,
+    and the exit code is 3. With --watch, runs whenever new data lands, each run such a
+    process with the same options (see docs/user-guide.md).
     """
     if (interval is not None or once) and not watch:
         raise click.UsageError("--interval and --once go with --watch")
