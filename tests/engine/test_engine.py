@@ -1,0 +1,159 @@
+"""The engine in-process, without TensorFlow: the launcher (PENDING -> LIVE, failure ->
+ABANDONED and removed, cache hits and misses), cache keys, the scheduler (a diamond,
+a failure in one branch) and closing executions a dead run left RUNNING."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import tfpipe
+from tfpipe.errors import ExecutionError, UserCodeError
+from tfpipe.metadata import executions
+from tfpipe.metadata.store import connect, serialised
+from tfpipe.runners import cache, scheduler
+from tfpipe.runners.launcher import launch
+
+from ..conftest import Store
+from .components import Produce, WritesNothing, diamond
+
+
+def _ir(pipeline):
+    return tfpipe.compile_pipeline(pipeline)
+
+
+def _store(ir):
+    return serialised(connect(ir.metadata))
+
+
+def test_a_node_that_succeeds_is_recorded_live_with_its_files(tmp_path):
+    ir = _ir(tfpipe.Pipeline("one", str(tmp_path), [Produce(rows=4)]))
+    result = launch(_store(ir), ir, ir.node("Produce"), "run-1", {})
+    assert result.status == "ran", result.error
+    [examples] = result.artifacts["examples"]
+    assert examples.uri == os.path.join(str(tmp_path), "Produce", "examples",
+                                        str(result.execution_id))
+    assert open(os.path.join(examples.uri, "rows.txt")).read() == "0\n1\n2\n3"
+    store = Store(tmp_path / "metadata.sqlite")
+    [execution] = store.executions("one", "Produce")
+    assert store.state(execution) == "COMPLETE"
+    [live] = store.outputs(execution.id)
+    assert store.artifact_state(live) == "LIVE" and live.uri == examples.uri
+
+
+def test_the_same_node_and_inputs_are_reused_until_the_outputs_are_gone(tmp_path):
+    ir = _ir(tfpipe.Pipeline("one", str(tmp_path), [Produce()]))
+    store, node = _store(ir), ir.node("Produce")
+    first = launch(store, ir, node, "run-1", {})
+    again = launch(store, ir, node, "run-2", {})
+    assert again.status == "cached"
+    assert again.cache_note == "inputs, parameters and code unchanged"
+    assert [a.id for a in again.artifacts["examples"]] == [a.id for a in first.artifacts["examples"]]
+    for artifact in first.artifacts["examples"]:
+        os.remove(os.path.join(artifact.uri, "rows.txt"))
+        os.rmdir(artifact.uri)
+    redone = launch(store, ir, node, "run-3", {})
+    assert redone.status == "ran" and redone.cache_note == "earlier outputs are gone"
+
+
+def test_a_changed_parameter_misses_the_cache_and_says_why(tmp_path):
+    three = _ir(tfpipe.Pipeline("one", str(tmp_path), [Produce(rows=3)]))
+    launch(_store(three), three, three.node("Produce"), "run-1", {})
+    five = _ir(tfpipe.Pipeline("one", str(tmp_path), [Produce(rows=5)]))
+    result = launch(_store(five), five, five.node("Produce"), "run-2", {})
+    assert result.status == "ran" and result.cache_note == "changed: parameters"
+
+
+def test_cache_key_parts_cover_parameters_inputs_and_the_component_source(tmp_path):
+    ir = _ir(tfpipe.Pipeline("one", str(tmp_path), [Produce(rows=3)]))
+    parts = cache.key_parts(ir.node("Produce"), {})
+    assert {"component", "parameters", "inputs", "library versions",
+            "file components.py"} <= set(parts)
+    other = _ir(tfpipe.Pipeline("one", str(tmp_path), [Produce(rows=4)]))
+    changed = cache.key_parts(other.node("Produce"), {})
+    assert cache.cache_key(parts) != cache.cache_key(changed)
+    assert cache.explain_miss(parts, changed) == "changed: parameters"
+    assert cache.explain_miss(None, changed) == "no earlier successful execution"
+
+
+def test_an_executor_that_writes_nothing_fails_and_leaves_nothing(tmp_path):
+    ir = _ir(tfpipe.Pipeline("one", str(tmp_path), [WritesNothing()]))
+    result = launch(_store(ir), ir, ir.node("WritesNothing"), "run-1", {})
+    assert result.status == "failed"
+    assert isinstance(result.error, ExecutionError)
+    assert "WritesNothing finished but wrote nothing for output(s) examples" in str(result.error)
+    Store(tmp_path / "metadata.sqlite").assert_closed("one", "WritesNothing", "FAILED")
+
+
+def test_the_scheduler_runs_a_diamond_and_reuses_it(tmp_path):
+    ir = _ir(diamond(str(tmp_path), rows=4))
+    result = scheduler.run(ir, quiet=True, parallelism=2)
+    assert result.succeeded
+    assert list(result.results) == ["Produce", "left", "right", "Join"]
+    [joined] = result.results["Join"].artifacts["schema"]
+    assert open(os.path.join(joined.uri, "count.txt")).read() == "8"
+    again = scheduler.run(ir, quiet=True)
+    assert [r.status for r in again.results.values()] == ["cached"] * 4
+    assert again.run_id != result.run_id
+
+
+def test_a_failed_branch_skips_what_depends_on_it_but_not_the_other_branch(tmp_path):
+    ir = _ir(diamond(str(tmp_path), fail_right=True))
+    result = scheduler.run(ir, quiet=True)
+    assert {n: r.status for n, r in result.results.items()} == {
+        "Produce": "ran", "left": "ran", "right": "failed", "Join": "skipped"}
+    error = scheduler.first_error(result)
+    assert isinstance(error, UserCodeError) and error.node == "right"
+    assert "Count failed in user code: ValueError: the rows do not add up" in str(error)
+    assert "components.py:" in error.where
+    Store(tmp_path / "metadata.sqlite").assert_closed("diamond", "right", "FAILED")
+
+
+def test_executions_a_dead_run_left_running_are_closed_with_their_outputs(tmp_path):
+    """What the next run (or the supervising parent) does for a run that was killed."""
+    from tfpipe.dsl.artifacts import artifact_class
+    from tfpipe.metadata import contexts
+
+    ir = _ir(tfpipe.Pipeline("one", str(tmp_path), [Produce()]))
+    store = _store(ir)
+    ctxs = contexts.for_node(store, "one", "run-1", "Produce")
+    execution = executions.register(store, "Produce", ctxs, {}, {"node_id": "Produce"})
+    pending = artifact_class("Examples")(str(tmp_path / "Produce" / "examples" / "1"))
+    os.makedirs(pending.uri)
+    executions.declare_outputs(store, execution, ctxs, {"examples": pending})
+    elsewhere = executions.close_running(store, "one", str(tmp_path / "another-root"), "dead")
+    assert elsewhere == {}, "a run under another root may be alive"
+    closed = executions.close_running(store, "one", str(tmp_path), "its process died",
+                                      state="FAILED")
+    assert closed == {"Produce": [pending.uri]}
+    assert scheduler.remove_outputs(closed) == 1 and not os.path.exists(pending.uri)
+    view = Store(tmp_path / "metadata.sqlite")
+    [failed] = view.executions("one", "Produce")
+    assert view.state(failed) == "FAILED"
+    assert failed.custom_properties["error"].string_value == "its process died"
+
+
+@pytest.mark.parametrize("parallelism", [1, 3])
+def test_parallelism_does_not_change_the_results(tmp_path, parallelism):
+    ir = _ir(diamond(str(tmp_path), rows=2))
+    result = scheduler.run(ir, quiet=True, parallelism=parallelism)
+    [joined] = result.results["Join"].artifacts["schema"]
+    assert open(os.path.join(joined.uri, "count.txt")).read() == "4"
+
+
+def test_the_engine_imports_neither_tensorflow_nor_beam(tmp_path):
+    """So that engine changes get feedback in a second."""
+    import subprocess
+    import sys
+
+    from ..conftest import REPO
+
+    code = ("import sys, tfpipe; from tests.engine.components import diamond; "
+            "from tfpipe.runners import scheduler; "
+            f"r = scheduler.run(tfpipe.compile_pipeline(diamond({str(tmp_path)!r})), quiet=True); "
+            "assert r.succeeded; "
+            "print(sorted(m for m in ('tensorflow', 'apache_beam') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
