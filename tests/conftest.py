@@ -1,6 +1,7 @@
 """Shared fixtures: the repository's paths, running the CLI, reading MLMD."""
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -23,6 +24,16 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: int = 900) -> subproce
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     return subprocess.run([sys.executable, "-m", "tfpipe.cli", *args], cwd=cwd or REPO, env=env,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def heavy_imports_of(code: str) -> list[str]:
+    """Which of TensorFlow and Beam a fresh Python imports running ``code``."""
+    check = "; import sys; print(sorted(m for m in ('tensorflow', 'apache_beam') " \
+            "if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code + check], cwd=REPO,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return ast.literal_eval(result.stdout.strip().splitlines()[-1])
 
 
 class Store:
