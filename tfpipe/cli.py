@@ -215,7 +215,7 @@ def compile_(pipeline_file: str, output: str | None, as_ir: bool, image: str | N
         ir = compile_pipeline(load_pipeline(pipeline_file, _parse_params(params)))
         text, what = ir.to_json(), "the IR"
     else:
-        from .runners.kubeflow.compile import compile_file
+        from .backends.kubeflow.compile.pipeline import compile_file
 
         ir, text = compile_file(pipeline_file, _parse_params(params), image=image,
                                 runtime_params=runtime_params)

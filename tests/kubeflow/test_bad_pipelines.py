@@ -8,8 +8,8 @@ import textwrap
 import pytest
 
 from tfpipe.errors import CompileError
-from tfpipe.runners.kubeflow.checks import check_image
-from tfpipe.runners.kubeflow.compile import compile_file
+from tfpipe.backends.kubeflow.compile.checks import check_image
+from tfpipe.backends.kubeflow.compile.pipeline import compile_file
 
 from ..conftest import REPO, run_cli
 

@@ -16,8 +16,8 @@ import yaml
 from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 
-from tfpipe.runners.kubeflow.compile import compile_file
-from tfpipe.runners.kubeflow.spec import EXECUTOR_INPUT, RUN_ID
+from tfpipe.backends.kubeflow.compile.pipeline import compile_file
+from tfpipe.backends.kubeflow.contract import EXECUTOR_INPUT, RUN_ID
 
 from ..conftest import REPO, assert_matches_golden, run_cli
 from .kfp_sim import PLACEHOLDER

@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from tfpipe import Parameter
-from tfpipe.runners.kubeflow.compile import compile_file
-from tfpipe.runners.kubeflow.paths import (MOUNT_ROOT_ENV, local_path, map_project_paths,
-                                           to_image_path)
+from tfpipe.backends.kubeflow.compile.pipeline import compile_file
+from tfpipe.backends.kubeflow.compile.paths import map_project_paths, to_image_path
+from tfpipe.backends.kubeflow.entrypoint.paths import MOUNT_ROOT_ENV, local_path
 
 from ..conftest import Store
 from .kfp_sim import KfpSimulator
@@ -205,7 +205,7 @@ def test_project_paths_map_into_the_image():
 
 def test_task_parameters_get_declared_types_runtime_items_and_mounted_paths(monkeypatch):
     from tfpipe.compiler.ir import NodeIR
-    from tfpipe.runners.kubeflow.entrypoint import task_parameters
+    from tfpipe.backends.kubeflow.entrypoint.run import task_parameters
 
     monkeypatch.delenv(MOUNT_ROOT_ENV, raising=False)
 
@@ -227,7 +227,7 @@ def test_task_parameters_get_declared_types_runtime_items_and_mounted_paths(monk
 def test_an_output_uri_climbing_out_of_the_root_is_refused_before_anything_is_written():
     from tfpipe.compiler.ir import NodeIR
     from tfpipe.errors import ExecutionError
-    from tfpipe.runners.kubeflow.entrypoint import _declared_outputs
+    from tfpipe.backends.kubeflow.entrypoint.run import _declared_outputs
 
     node = NodeIR("gen", "CsvExampleGen", "tfpipe.components:CsvExampleGen",
                   outputs={"examples": "Examples"})

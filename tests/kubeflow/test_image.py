@@ -6,8 +6,8 @@ import re
 import subprocess
 import sys
 
-from tfpipe.runners.kubeflow.paths import IMAGE_PROJECT_DIR
-from tfpipe.runners.kubeflow.spec import ENTRYPOINT
+from tfpipe.backends.kubeflow.compile.paths import IMAGE_PROJECT_DIR
+from tfpipe.backends.kubeflow.contract import ENTRYPOINT
 
 from ..conftest import REPO
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import yaml
 
 from tfpipe.dsl.loader import load_module_from_file, load_pipeline
-from tfpipe.runners.kubeflow.artifacts import from_runtime
-from tfpipe.runners.kubeflow.compile import compile_file
-from tfpipe.runners.kubeflow.paths import MOUNT_ROOT_ENV
+from tfpipe.backends.kubeflow.entrypoint.artifacts import from_runtime
+from tfpipe.backends.kubeflow.compile.pipeline import compile_file
+from tfpipe.backends.kubeflow.entrypoint.paths import MOUNT_ROOT_ENV
 from tfpipe.runners.local import run_pipeline
 
 from ..conftest import PENGUIN, REPO

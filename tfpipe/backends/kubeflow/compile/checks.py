@@ -6,7 +6,7 @@ import math
 import re
 from typing import Any
 
-from ...errors import CompileError
+from ....errors import CompileError
 
 # KFP's own rule (kfp.dsl.utils.validate_pipeline_name).
 PIPELINE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")

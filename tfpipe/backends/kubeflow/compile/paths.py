@@ -1,26 +1,11 @@
-"""Where files are, on the machine that compiles and in the container that runs.
-
-At compile time, paths under the project (the folder holding pyproject.toml, which
-the image copies to ``IMAGE_PROJECT_DIR``) become the same paths in the image. In
-the container, the URIs KFP gives (``gs://bucket/x``) become the local paths of the
-mounts the KFP v2 launcher uses (``/gcs/bucket/x``), so executors read and write
-plain files.
-"""
+"""Paths at compile time: those under the project (the folder holding pyproject.toml,
+which the image copies to ``IMAGE_PROJECT_DIR``) become the same paths in the image."""
 from __future__ import annotations
 
 import os
 from typing import Any
 
-from ...errors import ExecutionError
-
 IMAGE_PROJECT_DIR = "/project"  # WORKDIR of tfpipe/templates/docker/Dockerfile
-# As the KFP v2 launcher mounts them: gs://bucket/x is /gcs/bucket/x in the container.
-MOUNTS = {"gs://": "/gcs/", "s3://": "/s3/", "minio://": "/minio/"}
-MOUNT_ROOT_ENV = "TFPIPE_KFP_MOUNT_ROOT"  # a folder holding gcs/, s3/, minio/ (tests, fuse)
-
-
-def is_remote(value: str) -> bool:
-    return any(value.startswith(prefix) for prefix in MOUNTS)
 
 
 def find_project_root(pipeline_file: str) -> str:
@@ -59,19 +44,3 @@ def map_project_paths(value: Any, project_root: str, image_dir: str = IMAGE_PROJ
     if isinstance(value, dict):
         return {k: map_project_paths(v, project_root, image_dir) for k, v in value.items()}
     return value
-
-
-def local_path(uri: str) -> str:
-    """The local path through which the container reads and writes ``uri``."""
-    for prefix, mount in MOUNTS.items():
-        if uri.startswith(prefix):
-            root = os.environ.get(MOUNT_ROOT_ENV, "").rstrip("/")
-            return root + mount + uri[len(prefix):]
-    if uri.startswith("file://"):
-        return uri[len("file://"):]
-    if "://" in uri:
-        raise ExecutionError(f"cannot access {uri}: tfpipe maps only "
-                             f"{', '.join(MOUNTS)} URIs to local paths.",
-                             fix="use a pipeline root on GCS, S3 or MinIO (as KFP does by "
-                             "default), or a local path in the container")
-    return uri

@@ -17,13 +17,13 @@ import typing
 from dataclasses import replace
 from typing import Any, Callable
 
-from ...compiler.ir import NodeIR, PipelineIR
-from ...dsl.annotations import Parameter
-from ...errors import ExecutionError, TfpipeError
-from .. import executor as executor_io
+from ....compiler.ir import NodeIR, PipelineIR
+from ....dsl.annotations import Parameter
+from ....errors import ExecutionError, TfpipeError
+from ....runners import executor as executor_io
 from .artifacts import from_runtime, integral, to_runtime
-from .paths import is_remote, local_path
-from .spec import RUNTIME_INPUT_PREFIX
+from ..contract import RUNTIME_INPUT_PREFIX, is_remote
+from .paths import local_path
 
 METADATA_ENV = "TFPIPE_METADATA"
 
@@ -99,8 +99,8 @@ def run_task(executor_input: dict, task_ir: PipelineIR, *, run_id: str = "",
              metadata: str | None = None, runtime_items: list | None = None) -> dict:
     """Run the node of ``task_ir``; returns KFP's executor output. Raises the node's
     TfpipeError if it fails."""
-    from ...metadata.store import connect
-    from ..launcher import launch
+    from ....metadata.store import connect
+    from ....runners.launcher import launch
 
     [node] = task_ir.nodes
     fn = executor_io.load_executor(node)

@@ -9,12 +9,13 @@ import os
 from dataclasses import replace
 from typing import Any
 
-from ... import __version__
-from ...compiler import PipelineIR, compile_pipeline
-from ...dsl.loader import load_pipeline
-from ...errors import CompileError
+from .... import __version__
+from ....compiler import PipelineIR, compile_pipeline
+from ....dsl.loader import load_pipeline
+from ....errors import CompileError
 from .checks import check_image, check_pipeline_name
-from .paths import IMAGE_PROJECT_DIR, find_project_root, in_project, is_remote, map_project_paths
+from ..contract import is_remote
+from .paths import IMAGE_PROJECT_DIR, find_project_root, in_project, map_project_paths
 from .runtime_params import find_wiring
 from .spec import pipeline_spec
 

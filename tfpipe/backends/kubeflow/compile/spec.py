@@ -12,17 +12,14 @@ import json
 from dataclasses import asdict, replace
 from typing import Any
 
-from ... import __version__
-from ...compiler.ir import NodeIR, PipelineIR
+from .... import __version__
+from ....compiler.ir import NodeIR, PipelineIR
 from .checks import check_parameter, check_task_names, kfp_name
-from .paths import is_remote
+from ..contract import ENTRYPOINT, EXECUTOR_INPUT, RUN_ID, RUNTIME_INPUT_PREFIX, is_remote
 
 SCHEMA_VERSION = "2.1.0"  # of the PipelineSpec (what kfp 2.x writes)
 ARTIFACT_SCHEMA_PREFIX = "tfx."  # TFX's titles, so TFX-aware KFP tools recognise them
 ARTIFACT_SCHEMA_VERSION = "0.0.1"
-ENTRYPOINT = ["python", "-m", "tfpipe.runners.kubeflow"]
-EXECUTOR_INPUT = "{{$}}"
-RUN_ID = "{{$.pipeline_job_uuid}}"
 
 _PARAMETER_TYPES = [(bool, "BOOLEAN"), (int, "NUMBER_INTEGER"), (float, "NUMBER_DOUBLE"),
                     (str, "STRING"), (list, "LIST"), (dict, "STRUCT")]
@@ -73,7 +70,6 @@ def _component(node: NodeIR, task: str, param_types: dict[str, str]) -> dict:
     return spec
 
 
-RUNTIME_INPUT_PREFIX = "runtime__"  # task inputs carrying a pipeline parameter into an item
 
 
 def _task(node: NodeIR, task: str, tasks: dict[str, str], wired: dict[tuple[str, tuple], str],

@@ -16,9 +16,9 @@ import difflib
 import inspect
 from typing import Any
 
-from ...compiler import PipelineIR, compile_pipeline
-from ...dsl.loader import import_pipeline_file, load_pipeline
-from ...errors import CompileError, TfpipeError
+from ....compiler import PipelineIR, compile_pipeline
+from ....dsl.loader import import_pipeline_file, load_pipeline
+from ....errors import CompileError, TfpipeError
 
 PROBE_PATH = "/tfpipe-runtime-parameter/"  # absolute and normal: abspath() keeps it
 
