@@ -8,7 +8,7 @@ from .dsl import (Artifact, ExampleAnomalies, Examples, ExampleStatistics, Execu
                   Pipeline, PushedModel, Schema, TransformCache, TransformGraph, component)
 from .errors import (CompileError, DefinitionError, ExecutionError, MetadataError,
                      TfpipeError)
-from .runners import run_pipeline
+from .api import run_pipeline
 
 __version__ = "0.1.0"
 

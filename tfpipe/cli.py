@@ -62,11 +62,10 @@ def _echo_error(exc: TfpipeError, verbose: bool) -> None:
 
 class _Group(click.Group):
     def invoke(self, ctx):
-        verbose = "--verbose" in sys.argv or "-v" in sys.argv
         try:
             return super().invoke(ctx)
-        except TfpipeError as exc:
-            _echo_error(exc, verbose)
+        except TfpipeError as exc:  # the command's --verbose has been read by now
+            _echo_error(exc, ctx.meta.get(VERBOSE_KEY, False))
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt as exc:  # SIGTERM too, in `run` (Terminated)
             click.echo(click.style("Interrupted.", fg="red") + " The nodes that were running "
@@ -94,7 +93,16 @@ _param_option = click.option(
     "-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
     help="Argument for the pipeline file's create_pipeline(); VALUE is parsed as JSON when "
          "it can be (numbers, true/false, lists), else taken as a string. Repeatable.")
-_verbose_option = click.option("-v", "--verbose", is_flag=True,
+VERBOSE_KEY = "tfpipe.verbose"  # in click's context meta: errors are reported with tracebacks
+
+
+def _remember_verbose(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    ctx.meta[VERBOSE_KEY] = value
+    return value
+
+
+_verbose_option = click.option("-v", "--verbose", is_flag=True, is_eager=True,
+                               callback=_remember_verbose,
                                help="Show Python tracebacks and library logs on errors.")
 
 
@@ -167,18 +175,15 @@ def run(pipeline_file: str, params: tuple[str, ...], explain_cache: bool, no_cac
         ir = compile_pipeline(load_pipeline(pipeline_file, _parse_params(params)))
         sys.exit(watch_inputs(ir, command, interval=interval or DEFAULT_INTERVAL, once=once,
                               from_node=from_nodes, to_node=to_nodes))
+    from .compiler import compile_pipeline
     from .dsl.loader import load_pipeline
-    from .runners.local import run_pipeline
+    from .runners.local import run_locally
+    from .views.progress import TerminalProgress
 
-    pipeline = load_pipeline(pipeline_file, _parse_params(params))
-    if no_cache:
-        pipeline.enable_cache = False
-        for node in pipeline.components:
-            node.enable_cache = False
-    if metadata:
-        pipeline.metadata = metadata
-    run_pipeline(pipeline, explain_cache=explain_cache, from_node=from_nodes, to_node=to_nodes,
-                 parallelism=parallelism, trigger=trigger)
+    ir = compile_pipeline(load_pipeline(pipeline_file, _parse_params(params)))
+    run_locally(ir.with_options(enable_cache=False if no_cache else None, metadata=metadata),
+                listener=TerminalProgress(explain=explain_cache), from_node=from_nodes,
+                to_node=to_nodes, parallelism=parallelism, trigger=trigger)
 
 
 @main.command(name="compile")

@@ -15,7 +15,7 @@ import pytest
 
 import tfpipe
 from tfpipe.components import CsvExampleGen
-from tfpipe.runners.local import run_pipeline
+from tfpipe import run_pipeline
 
 from ..components.test_example_gen import CSV
 from ..conftest import Store, run_cli

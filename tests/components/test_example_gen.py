@@ -5,7 +5,7 @@ import glob
 
 import tfpipe
 from tfpipe.components import CsvExampleGen
-from tfpipe.runners.local import run_pipeline
+from tfpipe import run_pipeline
 
 CSV = ('name,comment,count\r\n'
        'a,"plain",1\r\n'

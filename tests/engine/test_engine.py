@@ -87,19 +87,19 @@ def test_an_executor_that_writes_nothing_fails_and_leaves_nothing(tmp_path):
 
 def test_the_scheduler_runs_a_diamond_and_reuses_it(tmp_path):
     ir = _ir(diamond(str(tmp_path), rows=4))
-    result = scheduler.run(ir, quiet=True, parallelism=2)
+    result = scheduler.run(ir, parallelism=2)
     assert result.succeeded
     assert list(result.results) == ["Produce", "left", "right", "Join"]
     [joined] = result.results["Join"].artifacts["schema"]
     assert open(os.path.join(joined.uri, "count.txt")).read() == "8"
-    again = scheduler.run(ir, quiet=True)
+    again = scheduler.run(ir)
     assert [r.status for r in again.results.values()] == ["cached"] * 4
     assert again.run_id != result.run_id
 
 
 def test_a_failed_branch_skips_what_depends_on_it_but_not_the_other_branch(tmp_path):
     ir = _ir(diamond(str(tmp_path), fail_right=True))
-    result = scheduler.run(ir, quiet=True)
+    result = scheduler.run(ir)
     assert {n: r.status for n, r in result.results.items()} == {
         "Produce": "ran", "left": "ran", "right": "failed", "Join": "skipped"}
     error = scheduler.first_error(result)
@@ -136,7 +136,7 @@ def test_executions_a_dead_run_left_running_are_closed_with_their_outputs(tmp_pa
 @pytest.mark.parametrize("parallelism", [1, 3])
 def test_parallelism_does_not_change_the_results(tmp_path, parallelism):
     ir = _ir(diamond(str(tmp_path), rows=2))
-    result = scheduler.run(ir, quiet=True, parallelism=parallelism)
+    result = scheduler.run(ir, parallelism=parallelism)
     [joined] = result.results["Join"].artifacts["schema"]
     assert open(os.path.join(joined.uri, "count.txt")).read() == "4"
 
@@ -146,5 +146,52 @@ def test_the_engine_imports_neither_tensorflow_nor_beam(tmp_path):
     assert heavy_imports_of(
         "import tfpipe; from tests.engine.components import diamond; "
         "from tfpipe.runners import scheduler; "
-        f"r = scheduler.run(tfpipe.compile_pipeline(diamond({str(tmp_path)!r})), quiet=True); "
+        f"r = scheduler.run(tfpipe.compile_pipeline(diamond({str(tmp_path)!r}))); "
         "assert r.succeeded") == []
+
+
+def test_the_engine_reports_events_and_prints_nothing(tmp_path, capsys):
+    """A listener sees the run as events, in order; the engine itself writes nothing."""
+    from tfpipe import events
+    from tfpipe.runners.local import run_locally
+
+    seen = []
+    run_locally(_ir(diamond(str(tmp_path))), listener=seen.append, to_node="left")
+    assert capsys.readouterr().out == ""
+    assert seen[0] == events.RunStarted("diamond", 4, ", from the start to left")
+    started = [e.node_id for e in seen if isinstance(e, events.NodeStarted)]
+    finished = [(e.node_id, e.status, e.done, e.total) for e in seen
+                if isinstance(e, events.NodeFinished)]
+    assert started == ["Produce", "left"]
+    assert finished == [("Produce", "ran", 1, 2), ("left", "ran", 2, 2)]
+    [end] = [e for e in seen if isinstance(e, events.RunFinished)]
+    assert end.succeeded and end.counts["ran"] == 2 and seen[-1] is end
+    assert end.where[0].startswith("pipeline root")
+
+
+def test_the_terminal_display_renders_the_events():
+    from tfpipe import events
+    from tfpipe.views.progress import TerminalProgress
+
+    import click
+
+    display = TerminalProgress(explain=True)
+    render = lambda event: click.unstyle(display.render(event))  # noqa: E731
+    assert render(events.NodeFinished("Trainer", "ran", 12.34, "changed: parameters",
+                                              3, 9)) == \
+        "  ✔ Trainer  finished in 12.3s  [3/9]\n      cache miss: changed: parameters"
+    assert render(events.NodeWarning("Evaluator", "no baseline\nfirst run")) == \
+        "    ⚠ no baseline\n      first run"
+    assert render(events.WaitingForLock("p", "/root", "pid 7")) == \
+        "  … another run of pipeline p (pid 7) is using /root; waiting for it to finish"
+
+
+def test_run_options_build_a_new_ir_and_leave_the_pipeline_alone(tmp_path):
+    pipeline = diamond(str(tmp_path))
+    ir = _ir(pipeline)
+    changed = ir.with_options(enable_cache=False, metadata=str(tmp_path / "other.sqlite"))
+    assert not changed.enable_cache and not any(n.enable_cache for n in changed.nodes)
+    assert changed.metadata == str(tmp_path / "other.sqlite")
+    assert ir.enable_cache and all(n.enable_cache for n in ir.nodes)
+    assert pipeline.enable_cache and all(n.enable_cache is None for n in pipeline.components)
+    assert ir.with_options() == ir

@@ -18,7 +18,7 @@ from tfpipe.dsl.loader import load_module_from_file, load_pipeline
 from tfpipe.backends.kubeflow.entrypoint.artifacts import from_runtime
 from tfpipe.backends.kubeflow.compile.pipeline import compile_file
 from tfpipe.backends.kubeflow.entrypoint.paths import MOUNT_ROOT_ENV
-from tfpipe.runners.local import run_pipeline
+from tfpipe import run_pipeline
 
 from ..conftest import PENGUIN, REPO
 from .kfp_sim import KfpSimulator

@@ -6,7 +6,7 @@ both runners (local Beam, Kubeflow) can consume it without the user's pipeline.p
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from ..errors import CompileError
@@ -53,6 +53,18 @@ class PipelineIR:
             if n.id == node_id:
                 return n
         raise KeyError(node_id)
+
+    def with_options(self, *, enable_cache: bool | None = None,
+                     metadata: str | None = None) -> "PipelineIR":
+        """A copy with caching switched for every node and/or another metadata store
+        (what ``tfpipe run --no-cache`` and ``--metadata`` change); None keeps a value."""
+        ir = self
+        if enable_cache is not None:
+            ir = replace(ir, enable_cache=enable_cache, nodes=tuple(
+                replace(n, enable_cache=enable_cache and n.enable_cache) for n in ir.nodes))
+        if metadata:
+            ir = replace(ir, metadata=metadata)
+        return ir
 
     def downstream(self, node_id: str) -> list[str]:
         return [n.id for n in self.nodes if node_id in n.upstream]

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
+from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -17,13 +19,15 @@ class ExecutionContext:
     beam_pipeline_args: tuple[str, ...] = ()
     tmp_dir: str = ""
     metadata: str = ""  # the MLMD store (path or URL), for components that query it
+    # Where warn() goes: set by the runner (to its listener); else standard error.
+    on_warning: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
 
     def warn(self, text: str) -> None:
         """Show the user a warning from inside an executor, under the node's progress line."""
-        import click
-
-        for i, line in enumerate(text.splitlines()):
-            click.echo(click.style(("    ⚠ " if i == 0 else "      ") + line, fg="yellow"))
+        if self.on_warning is not None:
+            self.on_warning(text)
+        else:
+            print(f"warning [{self.node_id}]: {text}", file=sys.stderr)
 
     def make_tmp_dir(self) -> str:
         os.makedirs(self.tmp_dir, exist_ok=True)

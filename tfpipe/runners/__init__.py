@@ -1,4 +1,5 @@
-"""IR -> execution: the launcher shared by both runners, the local Beam runner, Kubeflow."""
-from .local import run_pipeline
+"""IR -> local execution: the launcher (shared with the Kubeflow backend), the scheduler,
+the run's supervising parent, the watch, the cache."""
+from .local import run_locally
 
-__all__ = ["run_pipeline"]
+__all__ = ["run_locally"]

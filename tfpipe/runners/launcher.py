@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from .. import events
 from ..compiler.ir import NodeIR, PipelineIR
 from ..dsl.artifacts import Artifact, artifact_class
 from ..dsl.context import ExecutionContext
@@ -90,11 +91,12 @@ def _has_files(uri: str) -> bool:
 
 def launch(store, ir: PipelineIR, node: NodeIR, run_id: str,
            inputs: dict[str, list[Artifact]],
-           output_uris: dict[str, str] | None = None) -> NodeResult:
+           output_uris: dict[str, str] | None = None,
+           emit: events.Listener | None = None) -> NodeResult:
     """Run (or reuse) one node whose inputs are resolved. Never raises for executor
     failures: they come back as a ``failed`` result carrying a TfpipeError.
     ``output_uris`` places outputs where an orchestrator (Kubeflow) says instead of
-    under the pipeline root."""
+    under the pipeline root; the executor's warnings go to ``emit`` (else stderr)."""
     started = time.monotonic()
     try:
         for name in node.outputs:  # every output folder under the root, before anything
@@ -125,7 +127,8 @@ def launch(store, ir: PipelineIR, node: NodeIR, run_id: str,
         node_id=node.id, pipeline_name=ir.name, pipeline_root=ir.pipeline_root, run_id=run_id,
         execution_id=execution.id, beam_pipeline_args=tuple(ir.beam_pipeline_args),
         tmp_dir=os.path.join(os.path.abspath(ir.pipeline_root), node.id, ".temp",
-                             str(execution.id)), metadata=ir.metadata)
+                             str(execution.id)), metadata=ir.metadata,
+        on_warning=(lambda text: emit(events.NodeWarning(node.id, text))) if emit else None)
     resolved = None
     try:
         for artifact in outputs.values():

@@ -5,18 +5,19 @@ import contextlib
 import fcntl
 import os
 
-import click
-
+from .. import events
 from ..errors import DefinitionError
 
 LOCK_FILE = ".tfpipe-run.lock"
 
 
 @contextlib.contextmanager
-def pipeline_lock(pipeline_root: str, pipeline: str, *, quiet: bool = False):
+def pipeline_lock(pipeline_root: str, pipeline: str, *,
+                  emit: events.Listener = events.silent):
     """Hold an exclusive lock on the pipeline root while a run goes on. Runs of other
     pipelines (other roots) go on at the same time; the lock is released by the OS if
-    the process dies, so a killed run never blocks the next one."""
+    the process dies, so a killed run never blocks the next one. Waiting for another
+    run is reported to ``emit``."""
     root = os.path.abspath(pipeline_root)
     path = os.path.join(root, LOCK_FILE)
     if os.path.exists(root) and not os.path.isdir(root):
@@ -36,9 +37,7 @@ def pipeline_lock(pipeline_root: str, pipeline: str, *, quiet: bool = False):
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "another process"
-            if not quiet:
-                click.echo(f"  … another run of pipeline {pipeline} ({holder}) is using "
-                           f"{root}; waiting for it to finish")
+            emit(events.WaitingForLock(pipeline, root, holder))
             fcntl.flock(handle, fcntl.LOCK_EX)
         handle.seek(0)
         handle.truncate()

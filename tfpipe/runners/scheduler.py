@@ -15,18 +15,19 @@ import datetime
 import graphlib
 import os
 import shutil
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 
 from ..compiler.ir import PipelineIR
+from .. import events
 from ..errors import DefinitionError, TfpipeError
 from ..metadata import contexts, executions
 from ..metadata.store import connect, describe, serialised
 from ..metadata.types import RUN
 from .launcher import NodeResult, launch
 from .partial import latest_outputs, select
-from .progress import Progress
 
 DEFAULT_PARALLELISM = 2
 
@@ -75,13 +76,23 @@ def check_beam_args(args: tuple[str, ...]) -> None:
 class _Run:
     """One run in progress: which nodes to run, and what each produced."""
 
-    def __init__(self, ir: PipelineIR, store, progress: Progress, selected: set[str]):
+    def __init__(self, ir: PipelineIR, store, emit: events.Listener, selected: set[str]):
         self.ir = ir
         self.store = store
         self.run_id = new_run_id()
-        self.progress = progress
+        self.emit = emit
         self.selected = selected
         self.results: dict[str, NodeResult] = {}
+        self._done = 0
+        self._counting = threading.Lock()
+
+    def finished(self, result: NodeResult) -> None:
+        """Report a node's end (from any thread), counted against the selected nodes."""
+        with self._counting:
+            self._done += 1
+            done = self._done
+        self.emit(events.NodeFinished(result.node_id, result.status, result.duration,
+                                      result.cache_note, done, len(self.selected)))
 
     def upstream_result(self, node_id: str) -> NodeResult:
         """This run's result for a node; for a node outside a partial run, its latest
@@ -109,19 +120,20 @@ class _Run:
     def launch(self, node_id: str, inputs: dict) -> NodeResult:
         """Run one node (on a pool thread); its start and end are shown as they happen."""
         node = self.ir.node(node_id)
-        self.progress.started(node_id, node.component)
-        result = launch(self.store, self.ir, node, self.run_id, inputs)
-        self.progress.finished(result)
+        self.emit(events.NodeStarted(node_id, node.component))
+        result = launch(self.store, self.ir, node, self.run_id, inputs, emit=self.emit)
+        self.finished(result)
         return result
 
 
-def run(ir: PipelineIR, *, explain_cache: bool = False, quiet: bool = False,
+def run(ir: PipelineIR, *, listener: events.Listener = events.silent,
         from_node=None, to_node=None, parallelism: int = DEFAULT_PARALLELISM,
         trigger: str | None = None) -> RunResult:
     """Run the nodes of ``ir`` (all, or the slice from ``from_node`` to ``to_node``)
     locally, recording to its MLMD store; the caller holds the pipeline root's run lock.
     ``trigger`` (what started the run, e.g. "span 3 landed") is recorded on the run's
-    context before any node starts.
+    context before any node starts. What happens is reported to ``listener`` as
+    ``tfpipe.events``.
 
     Executions a killed run left RUNNING are CANCELED first and their half-written
     outputs removed. Interrupted (Ctrl-C, or SIGTERM as ``tfpipe run`` turns it into
@@ -130,13 +142,12 @@ def run(ir: PipelineIR, *, explain_cache: bool = False, quiet: bool = False,
     started = time.monotonic()
     check_beam_args(ir.beam_pipeline_args)
     selected = select(ir, from_node, to_node)
-    run_ = _Run(ir, serialised(connect(ir.metadata)),
-                Progress(len(selected), explain=explain_cache, quiet=quiet), selected)
+    run_ = _Run(ir, serialised(connect(ir.metadata)), listener, selected)
     cleaned = _cancel(run_, "its run was killed before it finished (cleaned up by run "
                       f"{run_.run_id})")
-    if cleaned and not quiet:
-        run_.progress.note(f"removed {cleaned} half-written output(s) of a run that was killed; "
-                           "its executions are now CANCELED")
+    if cleaned:
+        listener(events.Note(f"removed {cleaned} half-written output(s) of a run that was "
+                             "killed; its executions are now CANCELED"))
     if trigger:
         contexts.get_or_create(run_.store, RUN, run_.run_id,
                                {"pipeline": ir.name, "trigger": trigger})
@@ -179,7 +190,7 @@ def _schedule(run_: _Run, pool) -> None:
         for node_id in sorted(sorter.get_ready(), key=order.get):
             prepared = run_.prepare(node_id)
             if isinstance(prepared, NodeResult):
-                run_.progress.finished(prepared)
+                run_.finished(prepared)
                 _finish(run_, sorter, prepared)
             else:
                 running[pool.submit(run_.launch, node_id, prepared)] = node_id

@@ -135,7 +135,7 @@ def _close_dead_run(info_path: str, code: int) -> int:
         raise ExecutionError(f"the run's process died before any node started: {cause}.",
                              fix="run again with --verbose to see where") from None
     root, pipeline = info["pipeline_root"], info["pipeline"]
-    with pipeline_lock(root, pipeline, quiet=True):
+    with pipeline_lock(root, pipeline):
         store = connect(info["metadata"])
         closed = executions.close_running(
             store, pipeline, root, f"the run's process died while this node ran: {cause}",
