@@ -32,14 +32,17 @@ class Note:
 
 
 @dataclass(frozen=True)
-class NodeStarted:
+class NodeEvent:
     node_id: str
+
+
+@dataclass(frozen=True)
+class NodeStarted(NodeEvent):
     component: str
 
 
 @dataclass(frozen=True)
-class NodeFinished:
-    node_id: str
+class NodeFinished(NodeEvent):
     status: str  # "ran", "cached", "failed", "skipped"
     duration: float
     cache_note: str
@@ -48,10 +51,9 @@ class NodeFinished:
 
 
 @dataclass(frozen=True)
-class NodeWarning:
+class NodeWarning(NodeEvent):
     """A warning from inside an executor (``ExecutionContext.warn``)."""
 
-    node_id: str
     text: str
 
 
