@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import tfpipe
-from tfpipe.dsl.artifacts import artifact_class
+from tfpipe.artifacts import artifact_class
 from tfpipe.dsl.context import ExecutionContext
 from tfpipe.dsl.loader import load_pipeline
 from tfpipe.runners.executor import call, load_executor

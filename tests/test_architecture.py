@@ -1,7 +1,8 @@
 """Imports only go down the layers (the contracts in pyproject.toml's
-[tool.importlinter]): dsl <- compiler <- runners <- backends <- cli; metadata,
-components, views and the report never import the runners; Kubeflow's compiler and
-entrypoint are independent; the leaf modules import nothing of tfpipe."""
+[tool.importlinter]): artifacts <- dsl <- compiler <- runners <- backends <- cli; no
+component imports another; metadata, components, views and the report never import the
+runners; Kubeflow's compiler and entrypoint are independent; the leaf modules import
+nothing of tfpipe."""
 from __future__ import annotations
 
 import shutil
@@ -21,7 +22,7 @@ def _lint(folder: Path) -> subprocess.CompletedProcess:
 def test_the_import_contracts_are_kept():
     result = _lint(REPO)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 5 kept, 0 broken." in result.stdout
+    assert "Contracts: 6 kept, 0 broken." in result.stdout
 
 
 def test_an_upward_import_breaks_a_contract(tmp_path):

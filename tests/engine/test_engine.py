@@ -111,7 +111,7 @@ def test_a_failed_branch_skips_what_depends_on_it_but_not_the_other_branch(tmp_p
 
 def test_executions_a_dead_run_left_running_are_closed_with_their_outputs(tmp_path):
     """What the next run (or the supervising parent) does for a run that was killed."""
-    from tfpipe.dsl.artifacts import artifact_class
+    from tfpipe.artifacts import artifact_class
     from tfpipe.metadata import contexts
 
     ir = _ir(tfpipe.Pipeline("one", str(tmp_path), [Produce()]))

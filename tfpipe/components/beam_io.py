@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import os
 
+from ..artifacts.base import split_folder
 from ..dsl.context import ExecutionContext
 from ..errors import ExecutionError
 
@@ -104,7 +105,7 @@ def _open_shard(examples_uri: str, split: str):
 
     name = f"{TFRECORD_PREFIX}-{uuid.uuid4().hex[:12]}.gz"
     staged = os.path.join(examples_uri, STAGING, f"{split}-{name}")
-    final = os.path.join(examples_uri, f"Split-{split}", name)
+    final = os.path.join(split_folder(examples_uri, split), name)
     for folder in (os.path.dirname(staged), os.path.dirname(final)):
         tf.io.gfile.makedirs(folder)
     return tf.io.TFRecordWriter(staged, options="GZIP"), staged, final
@@ -119,12 +120,9 @@ def finish_splits(examples_uri: str, splits: list[tuple[str, int]]) -> None:
     if tf.io.gfile.exists(staging):
         tf.io.gfile.rmtree(staging)
     for name, _ in splits:
-        folder = os.path.join(examples_uri, f"Split-{name}")
+        folder = split_folder(examples_uri, name)
         if not tf.io.gfile.glob(os.path.join(folder, "*")):
             tf.io.gfile.makedirs(folder)
             tf.io.TFRecordWriter(os.path.join(folder, f"{TFRECORD_PREFIX}-empty.gz"),
                                  options="GZIP").close()
 
-
-def split_pattern(uri: str, split: str) -> str:
-    return os.path.join(uri, f"Split-{split}", "*")

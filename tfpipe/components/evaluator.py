@@ -20,10 +20,10 @@ import os
 from ..dsl import (ExecutionContext, Examples, Input, Model, ModelBlessing, ModelEvaluation,
                    Output, Parameter, component)
 from ..errors import ExecutionError, InputDataError
-from .beam_io import beam_pipeline, split_pattern
+from ..artifacts.examples import split_pattern
+from ..artifacts.model import serving_model_path, write_blessing
+from .beam_io import beam_pipeline
 
-BLESSED_FILE = "BLESSED"
-NOT_BLESSED_FILE = "NOT_BLESSED"
 CONFIG_EXAMPLE = ('{"model_specs": [{"label_key": "species"}], "metrics_specs": [{"metrics": '
                   '[{"class_name": "SparseCategoricalAccuracy", "threshold": '
                   '{"value_threshold": {"lower_bound": 0.6}}}]}]}')
@@ -44,17 +44,6 @@ def parse_eval_config(eval_config: dict, node: str | None = None):
         raise ExecutionError(f"eval_config is not a valid TFMA EvalConfig: {exc}", node=node,
                              fix="write it in EvalConfig's proto-JSON form, bounds as plain "
                              f"numbers, e.g. {CONFIG_EXAMPLE}") from exc
-
-
-def serving_model_path(model: Model, node: str | None = None) -> str:
-    """The SavedModel folder of a Model artifact, checked to hold a SavedModel."""
-    path = os.path.join(model.uri, Model.SERVING_DIR)
-    if not os.path.isfile(os.path.join(path, "saved_model.pb")):
-        raise InputDataError(f"model {model.uri} holds no SavedModel in {Model.SERVING_DIR}/.",
-                             node=node, fix="the component producing the model must save a "
-                             f"TF SavedModel (serving_default signature) under <uri>/"
-                             f"{Model.SERVING_DIR}")
-    return path
 
 
 def _slice_name(slice_key_proto) -> str:
@@ -157,19 +146,6 @@ def overall_metrics(output_path: str, config) -> dict[str, float]:
             elif value.HasField("bounded_value"):
                 found.setdefault(name, value.bounded_value.value.value)
     return found
-
-
-def write_blessing(blessing: ModelBlessing, blessed: bool, reason: str, model: Model,
-                   baseline: Model | None) -> None:
-    """TFX's marker file and custom properties."""
-    with open(os.path.join(blessing.uri, BLESSED_FILE if blessed else NOT_BLESSED_FILE),
-              "w") as f:
-        f.write(reason + "\n")
-    blessing.custom_properties.update(blessed=int(blessed), reason=reason,
-                                      current_model=model.uri, current_model_id=model.id)
-    if baseline is not None:
-        blessing.custom_properties.update(baseline_model=baseline.uri,
-                                          baseline_model_id=baseline.id)
 
 
 def _eval_data(examples: Examples, splits: list, node: str) -> list[str]:

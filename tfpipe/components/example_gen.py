@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import os
 
+from ..artifacts.base import split_folder
 from ..dsl import ExecutionContext, Examples, Output, Parameter, component
 from ..errors import InputDataError
 from . import csv_batches, spans
@@ -149,7 +150,7 @@ def CsvExampleGen(examples: Output[Examples], input_base: Parameter[str],
 
 
 def _check_not_empty(examples: Examples, split_list, node: str, input_base: str) -> None:
-    written = glob.glob(os.path.join(examples.uri, "Split-*", "*.gz"))
+    written = glob.glob(os.path.join(split_folder(examples.uri, "*"), "*.gz"))
     sizes = [os.path.getsize(f) for f in written]
     if not written or max(sizes) <= 20:  # an empty gzip file is 20 bytes
         raise InputDataError(f"{input_base} holds no data rows.", node=node,

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 
+from ..artifacts.anomalies import write_anomalies
+from ..artifacts.schema import load_schema
+from ..artifacts.statistics import load_statistics
 from ..dsl import (ExampleAnomalies, ExampleStatistics, ExecutionContext, Input, Output, Parameter,
                    Schema, component)
 from ..errors import AnomaliesFound, ExecutionError
-
-ANOMALIES_FILE = "SchemaDiff.pb"
-
 
 def describe_anomalies(split: str, anomalies) -> list[str]:
     """One line per anomalous feature: split, feature, short and long description."""
@@ -30,15 +29,6 @@ def describe_anomalies(split: str, anomalies) -> list[str]:
         info = anomalies.dataset_anomaly_info
         lines.append(f"{split}: dataset: {info.short_description} — {info.description}")
     return lines
-
-
-def load_anomalies(artifact: ExampleAnomalies, split: str):
-    from tensorflow_metadata.proto.v0 import anomalies_pb2
-
-    anomalies = anomalies_pb2.Anomalies()
-    with open(os.path.join(artifact.split_uri(split), ANOMALIES_FILE), "rb") as f:
-        anomalies.ParseFromString(f.read())
-    return anomalies
 
 
 def _set_comparators(schema_proto, thresholds: dict | None, kind: str, node: str) -> None:
@@ -105,27 +95,22 @@ def ExampleValidator(statistics: Input[ExampleStatistics], schema: Input[Schema]
     map feature names to thresholds, e.g. ``{"payment_type": 0.1, "trip_miles": 0.05}``."""
     import tensorflow_data_validation as tfdv
 
-    from .schema_gen import load_schema
-    from .statistics_gen import load_statistics
-
     node = context.node_id
-    schema_proto = load_schema(schema)
+    schema_proto = load_schema(schema.uri)
     _set_comparators(schema_proto, drift_thresholds, "drift", node)
     _set_comparators(schema_proto, skew_thresholds, "skew", node)
-    serving = load_statistics(serving_statistics, serving_statistics.split_names[0]) \
+    serving = load_statistics(serving_statistics.uri, serving_statistics.split_names[0]) \
         if serving_statistics and serving_statistics.split_names else None
     found: list[str] = []
     drift: dict[str, dict] = {}
     skew: dict[str, dict] = {}
     for split in statistics.split_names:
-        previous = load_statistics(baseline_statistics, split) \
+        previous = load_statistics(baseline_statistics.uri, split) \
             if baseline_statistics and split in baseline_statistics.split_names else None
-        result = tfdv.validate_statistics(load_statistics(statistics, split), schema_proto,
+        result = tfdv.validate_statistics(load_statistics(statistics.uri, split), schema_proto,
                                           previous_statistics=previous,
                                           serving_statistics=serving)
-        os.makedirs(anomalies.split_uri(split), exist_ok=True)
-        with open(os.path.join(anomalies.split_uri(split), ANOMALIES_FILE), "wb") as f:
-            f.write(result.SerializeToString())
+        write_anomalies(result, anomalies.uri, split)
         found += describe_anomalies(split, result)
         drift[split] = measurements(result, "drift")
         skew[split] = measurements(result, "skew")

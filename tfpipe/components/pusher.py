@@ -27,7 +27,7 @@ import uuid
 from ..dsl import (ExecutionContext, Input, Model, ModelBlessing, Output, Parameter,
                    PushedModel, component)
 from ..errors import ExecutionError, InputDataError
-from .evaluator import serving_model_path
+from ..artifacts.model import serving_model_path
 
 RECORD_FILE = "push.json"
 STAGING_PREFIX = ".tfpipe-push-"

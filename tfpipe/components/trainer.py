@@ -20,7 +20,9 @@ from typing import Any
 from ..dsl import (Examples, ExecutionContext, Input, Model, ModelRun, Output, Parameter, Schema,
                    TransformGraph, component)
 from ..errors import ExecutionError, InputDataError, UserCodeError
-from .beam_io import split_pattern
+from ..artifacts.examples import split_pattern
+from ..artifacts.model import serving_model_dir
+from ..artifacts.schema import schema_path
 from .module_file import load_user_function
 
 RUN_FN = "run_fn"
@@ -154,7 +156,6 @@ def Trainer(examples: Input[list[Examples]], model: Output[Model], model_run: Ou
     import tensorflow_transform  # noqa: F401 - selects Keras 2 (tf_keras) before TF loads it
     import tensorflow as tf
 
-    from .schema_gen import schema_path
 
     node = context.node_id
     run_fn = load_user_function(module_file, RUN_FN, node, "run_fn(fn_args)")
@@ -164,12 +165,12 @@ def Trainer(examples: Input[list[Examples]], model: Output[Model], model_run: Ou
         train_files=[split_pattern(e.uri, s) for e in examples for s in train_splits],
         eval_files=[split_pattern(e.uri, s) for e in examples for s in eval_splits],
         train_steps=train_steps, eval_steps=eval_steps,
-        serving_model_dir=os.path.join(model.uri, Model.SERVING_DIR),
+        serving_model_dir=serving_model_dir(model.uri),
         model_run_dir=model_run.uri,
-        schema_path=schema_path(schema) if schema else None,
+        schema_path=schema_path(schema.uri) if schema else None,
         transform_graph_path=transform_graph.uri if transform_graph else None,
         custom_config=dict(custom_config or {}),
-        base_model=os.path.join(base_model.uri, Model.SERVING_DIR) if base_model else None)
+        base_model=serving_model_dir(base_model.uri) if base_model else None)
     with open(os.path.join(model_run.uri, FN_ARGS_FILE), "w") as f:
         f.write(fn_args.to_json())
     _skip_autograph_for_tf_keras()

@@ -24,7 +24,9 @@ import os
 from ..dsl import (Examples, ExecutionContext, Input, Output, Parameter, Schema, TransformCache,
                    TransformGraph, component)
 from ..errors import InputDataError
-from .beam_io import beam_pipeline, finish_splits, split_pattern, write_split
+from ..artifacts.examples import split_pattern
+from ..artifacts.schema import load_schema
+from .beam_io import beam_pipeline, finish_splits, write_split
 from .module_file import ReturnsDict, load_user_function, worker_pythonpath
 
 PREPROCESSING_FN = "preprocessing_fn"
@@ -113,8 +115,6 @@ def Transform(examples: Input[list[Examples]], schema: Input[Schema],
     from tfx_bsl.public import tfxio
     from tfx_bsl.tfxio import tensor_adapter
 
-    from .schema_gen import load_schema
-
     node = context.node_id
     if not examples:
         raise InputDataError("examples carries no artifact.", node=node,
@@ -129,7 +129,7 @@ def Transform(examples: Input[list[Examples]], schema: Input[Schema],
                                  f"span {examples[-1].span} has {splits}.", node=node,
                                  fix="ingest every span with the same splits")
     analyze = _check_analyze_splits(analyze_splits, splits, node)
-    raw_schema = load_schema(schema)
+    raw_schema = load_schema(schema.uri)
     # TFT writes transform_fn/ and transformed_metadata/; the raw schema goes beside them
     # (as in TFX) so that TFTransformOutput.raw_feature_spec() works for serving.
     metadata_io.write_metadata(dataset_metadata.DatasetMetadata(raw_schema),

@@ -1,6 +1,6 @@
 """What users write: artifact types, annotations, components and pipelines."""
 from .annotations import Input, Output, Parameter
-from .artifacts import (Artifact, ExampleAnomalies, Examples, ExampleStatistics, Model,
+from ..artifacts import (Artifact, ExampleAnomalies, Examples, ExampleStatistics, Model,
                         ModelBlessing, ModelEvaluation, ModelRun, PushedModel, Schema,
                         TransformCache, TransformGraph)
 from .component import Channel, Component, ComponentSpec, Node, component

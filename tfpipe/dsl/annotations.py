@@ -4,7 +4,7 @@ from __future__ import annotations
 import typing
 from typing import Any
 
-from .artifacts import Artifact
+from ..artifacts import Artifact
 
 
 class _Annotation:

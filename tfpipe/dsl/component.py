@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from ..errors import DefinitionError
 from .annotations import Input, Output, Parameter
-from .artifacts import Artifact
+from ..artifacts import Artifact
 
 _NO_DEFAULT = inspect.Parameter.empty
 CONTEXT_ARG = "context"  # an executor argument of this name receives the ExecutionContext

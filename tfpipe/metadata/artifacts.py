@@ -1,7 +1,7 @@
 """tfpipe Artifacts <-> MLMD artifacts."""
 from __future__ import annotations
 
-from ..dsl.artifacts import Artifact, artifact_class
+from ..artifacts import Artifact, artifact_class
 from . import values
 from .types import artifact_type_id
 

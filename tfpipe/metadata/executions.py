@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..dsl.artifacts import Artifact
+from ..artifacts import Artifact
 from . import artifacts as artifact_io
 from . import values
 from .store import retrying

@@ -2,7 +2,7 @@
 the same node's same output produced (every span a node ingested)."""
 from __future__ import annotations
 
-from ..dsl.artifacts import Artifact
+from ..artifacts import Artifact
 from . import artifacts as artifact_io
 from .types import NODE
 

@@ -1,7 +1,7 @@
 """Registering artifact, execution and context types (idempotent, cached per store)."""
 from __future__ import annotations
 
-from ..dsl.artifacts import artifact_class
+from ..artifacts import artifact_class
 from .store import retrying
 
 PIPELINE, RUN, NODE = "pipeline", "pipeline_run", "node"

@@ -1,7 +1,7 @@
 """The data sections of the report: statistics per split, the schema, anomalies.
 
-They read TFX's files with tensorflow_metadata's protos alone (no TensorFlow):
-``Split-<name>/FeatureStats.pb``, ``schema.pbtxt`` and ``Split-<name>/SchemaDiff.pb``.
+They read TFX's files through the artifacts layer, with tensorflow_metadata's protos
+alone (no TensorFlow): statistics, the schema and anomalies.
 Statistics are drawn as compact tables with a small histogram per feature rather than
 TFDV's Facets view, which loads its code from the web (see docs/user-guide.md).
 """
@@ -10,9 +10,12 @@ from __future__ import annotations
 import json
 import os
 
+from ..artifacts.anomalies import anomalies_path, load_anomalies
+from ..artifacts.base import splits_on_disk
+from ..artifacts.schema import load_schema, schema_path
+from ..artifacts.statistics import load_statistics, statistics_path
 from .page import esc, note, table
 
-STATS_FILE, SCHEMA_FILE, ANOMALIES_FILE = "FeatureStats.pb", "schema.pbtxt", "SchemaDiff.pb"
 HIST_W, HIST_H = 100, 26
 
 
@@ -26,23 +29,11 @@ def _num(value, digits: int = 4) -> str:
 
 def splits(uri: str, properties: dict) -> list[str]:
     names = json.loads(properties.get("split_names") or "[]")
-    if names:
-        return names
-    return sorted(e.name[len("Split-"):] for e in os.scandir(uri)
-                  if e.is_dir() and e.name.startswith("Split-")) if os.path.isdir(uri) else []
+    return names or splits_on_disk(uri)
 
 
 def _short(text: str, limit: int = 18) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
-def load_statistics(path: str):
-    from tensorflow_metadata.proto.v0 import statistics_pb2
-
-    stats = statistics_pb2.DatasetFeatureStatisticsList()
-    with open(path, "rb") as f:
-        stats.ParseFromString(f.read())
-    return stats
 
 
 def feature_name(feature) -> str:
@@ -97,11 +88,11 @@ STATS_HEADERS = ("feature", "type", "count", "missing", "mean", "std dev", "min"
 def statistics_html(uri: str, properties: dict) -> str:
     parts = []
     for split in splits(uri, properties):
-        path = os.path.join(uri, f"Split-{split}", STATS_FILE)
+        path = statistics_path(uri, split)
         if not os.path.isfile(path):
             parts.append(f"<h3>{esc(split)}</h3>" + note(f"{path} is missing."))
             continue
-        for dataset in load_statistics(path).datasets:
+        for dataset in load_statistics(uri, split).datasets:
             rows = [_feature_row(f) for f in dataset.features]
             parts.append(f'<h3 data-split="{esc(split)}">Split {esc(split)}: '
                          f"{_num(dataset.num_examples)} examples, {len(rows)} features</h3>" +
@@ -109,14 +100,6 @@ def statistics_html(uri: str, properties: dict) -> str:
                          table(STATS_HEADERS, rows, numeric=range(2, 10), raw=True,
                                css="stats") + "</div>")
     return "".join(parts) or note("No split statistics were found.")
-
-
-def load_schema(uri: str):
-    from google.protobuf import text_format
-    from tensorflow_metadata.proto.v0 import schema_pb2
-
-    with open(os.path.join(uri, SCHEMA_FILE), encoding="utf-8") as f:
-        return text_format.Parse(f.read(), schema_pb2.Schema())
 
 
 def _domain(feature, string_domains: dict) -> str:
@@ -137,8 +120,8 @@ def _domain(feature, string_domains: dict) -> str:
 def schema_html(uri: str) -> str:
     from tensorflow_metadata.proto.v0 import schema_pb2
 
-    if not os.path.isfile(os.path.join(uri, SCHEMA_FILE)):
-        return note(f"{os.path.join(uri, SCHEMA_FILE)} is missing.")
+    if not os.path.isfile(schema_path(uri)):
+        return note(f"{schema_path(uri)} is missing.")
     schema = load_schema(uri)
     domains = {d.name: list(d.value) for d in schema.string_domain}
     rows = []
@@ -153,23 +136,13 @@ def schema_html(uri: str) -> str:
     return table(("feature", "type", "presence", "valency", "domain"), rows)
 
 
-def load_anomalies(path: str):
-    from tensorflow_metadata.proto.v0 import anomalies_pb2
-
-    anomalies = anomalies_pb2.Anomalies()
-    with open(path, "rb") as f:
-        anomalies.ParseFromString(f.read())
-    return anomalies
-
-
 def anomalies_html(uri: str, properties: dict) -> str:
     rows, checked = [], []
     for split in splits(uri, properties):
-        path = os.path.join(uri, f"Split-{split}", ANOMALIES_FILE)
-        if not os.path.isfile(path):
+        if not os.path.isfile(anomalies_path(uri, split)):
             continue
         checked.append(split)
-        found = load_anomalies(path)
+        found = load_anomalies(uri, split)
         for feature, info in sorted(found.anomaly_info.items()):
             rows.append((split, feature, info.short_description, info.description))
         if found.HasField("dataset_anomaly_info"):

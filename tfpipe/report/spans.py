@@ -9,7 +9,8 @@ import os
 from ..metadata.history import SpanRecord
 from ..views.models import spans_text
 from ..formatting import format_time
-from .data import STATS_FILE, _num, load_statistics
+from ..artifacts.statistics import load_statistics, statistics_path
+from .data import _num
 from .page import esc, note, table
 
 BAR_W, BAR_H = 120, 12
@@ -20,9 +21,9 @@ def examples_per_split(record: SpanRecord) -> dict[str, int]:
     """{split: number of examples} from the span's statistics files."""
     counts = {}
     for split in record.statistics_splits:
-        path = os.path.join(record.statistics_uri, f"Split-{split}", STATS_FILE)
-        if os.path.isfile(path):
-            counts[split] = sum(d.num_examples for d in load_statistics(path).datasets)
+        if os.path.isfile(statistics_path(record.statistics_uri, split)):
+            counts[split] = sum(d.num_examples for d in
+                                load_statistics(record.statistics_uri, split).datasets)
     return counts
 
 

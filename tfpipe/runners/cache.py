@@ -12,7 +12,7 @@ from functools import lru_cache
 from importlib import metadata as importlib_metadata
 
 from ..compiler.ir import NodeIR
-from ..dsl.artifacts import Artifact
+from ..artifacts import Artifact
 from ..errors import InputDataError
 from ..fingerprint import digest, file_hash, local_imports, path_fingerprint
 

@@ -7,7 +7,7 @@ import inspect
 from typing import Any, Callable
 
 from ..compiler.ir import NodeIR
-from ..dsl.artifacts import Artifact
+from ..artifacts import Artifact
 from ..dsl.component import CONTEXT_ARG, Component
 from ..dsl.context import ExecutionContext
 from ..dsl.loader import load_module_from_file

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from .. import events
 from ..compiler.ir import NodeIR, PipelineIR
-from ..dsl.artifacts import Artifact, artifact_class
+from ..artifacts import Artifact, artifact_class
 from ..dsl.context import ExecutionContext
 from ..errors import DefinitionError, ExecutionError, TfpipeError
 from ..metadata import contexts as mlmd_contexts

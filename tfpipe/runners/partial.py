@@ -6,7 +6,7 @@ import difflib
 from typing import Sequence
 
 from ..compiler.ir import PipelineIR
-from ..dsl.artifacts import Artifact
+from ..artifacts import Artifact
 from ..errors import DefinitionError, ExecutionError
 from ..metadata import contexts as mlmd_contexts
 from ..metadata import executions

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ....dsl.artifacts import Artifact, INT, artifact_class
+from ....artifacts import Artifact, INT, artifact_class
 from .paths import local_path
 
 ID_KEY = "tfpipe_artifact_id"

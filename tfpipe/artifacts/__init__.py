@@ -1,0 +1,20 @@
+"""The artifacts layer: each artifact type's class (TFX's names and MLMD properties), its
+layout on disk and its readers and writers, in one place that components, the report,
+the views and the runners all use. Protocol buffers are read with tensorflow_metadata
+alone; nothing here imports TensorFlow.
+
+One module per kind of data, in data-flow order: ``examples``, ``statistics``,
+``schema``, ``anomalies``, ``model`` (transform outputs, model, evaluation, blessing,
+push); ``base`` holds the Artifact class, the type registry and the split layout.
+"""
+from .anomalies import ExampleAnomalies
+from .base import DOUBLE, INT, STRING, Artifact, artifact_class
+from .examples import Examples
+from .model import (Model, ModelBlessing, ModelEvaluation, ModelRun, PushedModel,
+                    TransformCache, TransformGraph)
+from .schema import Schema
+from .statistics import ExampleStatistics
+
+__all__ = ["Artifact", "DOUBLE", "ExampleAnomalies", "ExampleStatistics", "Examples", "INT",
+           "Model", "ModelBlessing", "ModelEvaluation", "ModelRun", "PushedModel", "STRING",
+           "Schema", "TransformCache", "TransformGraph", "artifact_class"]

@@ -1,0 +1,79 @@
+"""What training produces and what judges it: TransformGraph and TransformCache (TFT's
+folders), Model (the served SavedModel in ``Format-Serving/``), ModelRun (training
+logs), ModelEvaluation (TFMA's results), ModelBlessing (TFX's ``BLESSED`` or
+``NOT_BLESSED`` marker file) and PushedModel."""
+from __future__ import annotations
+
+import os
+
+from ..errors import InputDataError
+from .base import Artifact
+
+BLESSED_FILE = "BLESSED"
+NOT_BLESSED_FILE = "NOT_BLESSED"
+
+
+class TransformGraph(Artifact):
+    TYPE_NAME = "TransformGraph"
+
+
+class TransformCache(Artifact):
+    TYPE_NAME = "TransformCache"
+
+
+class Model(Artifact):
+    TYPE_NAME = "Model"
+    SERVING_DIR = "Format-Serving"
+
+
+class ModelRun(Artifact):
+    TYPE_NAME = "ModelRun"
+
+
+class ModelEvaluation(Artifact):
+    TYPE_NAME = "ModelEvaluation"
+
+
+class ModelBlessing(Artifact):
+    TYPE_NAME = "ModelBlessing"
+
+    @property
+    def blessed(self) -> bool:
+        return bool(self.custom_properties.get("blessed", 0))
+
+
+class PushedModel(Artifact):
+    TYPE_NAME = "PushedModel"
+
+    @property
+    def pushed(self) -> bool:
+        return bool(self.custom_properties.get("pushed", 0))
+
+
+def serving_model_dir(uri: str) -> str:
+    """Where a Model artifact keeps its SavedModel (written there by the Trainer)."""
+    return os.path.join(uri, Model.SERVING_DIR)
+
+
+def serving_model_path(model: Model, node: str | None = None) -> str:
+    """The SavedModel folder of a Model artifact, checked to hold a SavedModel."""
+    path = serving_model_dir(model.uri)
+    if not os.path.isfile(os.path.join(path, "saved_model.pb")):
+        raise InputDataError(f"model {model.uri} holds no SavedModel in {Model.SERVING_DIR}/.",
+                             node=node, fix="the component producing the model must save a "
+                             f"TF SavedModel (serving_default signature) under <uri>/"
+                             f"{Model.SERVING_DIR}")
+    return path
+
+
+def write_blessing(blessing: ModelBlessing, blessed: bool, reason: str, model: Model,
+                   baseline: Model | None) -> None:
+    """TFX's marker file and custom properties."""
+    with open(os.path.join(blessing.uri, BLESSED_FILE if blessed else NOT_BLESSED_FILE),
+              "w") as f:
+        f.write(reason + "\n")
+    blessing.custom_properties.update(blessed=int(blessed), reason=reason,
+                                      current_model=model.uri, current_model_id=model.id)
+    if baseline is not None:
+        blessing.custom_properties.update(baseline_model=baseline.uri,
+                                          baseline_model_id=baseline.id)
