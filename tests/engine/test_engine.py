@@ -195,3 +195,30 @@ def test_run_options_build_a_new_ir_and_leave_the_pipeline_alone(tmp_path):
     assert ir.enable_cache and all(n.enable_cache for n in ir.nodes)
     assert pipeline.enable_cache and all(n.enable_cache is None for n in pipeline.components)
     assert ir.with_options() == ir
+
+
+def test_a_file_loaded_by_two_threads_at_once_is_loaded_whole(tmp_path):
+    """Two nodes of one user component start together: neither may get the module
+    before its code has run (it once failed with "has no attribute")."""
+    import sys
+    import threading
+
+    from tfpipe.dsl.loader import load_module_from_file
+
+    slow = tmp_path / "slow_module.py"
+    slow.write_text("import time\ntime.sleep(0.5)\nDONE = True\n")
+    results, errors = [], []
+
+    def load():
+        try:
+            results.append(load_module_from_file(str(slow)).DONE)
+        except AttributeError as exc:
+            errors.append(exc)
+    threads = [threading.Thread(target=load) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+        thread.join(0.1)
+    for thread in threads:
+        thread.join()
+    sys.modules.pop("_tfpipe_user_slow_module", None)
+    assert errors == [] and results == [True, True]

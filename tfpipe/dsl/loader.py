@@ -6,31 +6,39 @@ import importlib.util
 import inspect
 import os
 import sys
+import threading
 from typing import Any
 
 from ..errors import PipelineLoadError, TfpipeError, user_frame
 from .pipeline import Pipeline
 
 
+# Nodes run on several threads and may load the same file at once (two nodes of one
+# user component): a module is put in sys.modules before its code has run, so without
+# this lock one thread could take another's half-executed module.
+_LOADING = threading.RLock()
+
+
 def load_module_from_file(path: str, name: str | None = None):
     """Import a Python file by path (its folder goes on sys.path for its own imports)."""
     path = os.path.abspath(path)
     name = name or "_tfpipe_user_" + os.path.splitext(os.path.basename(path))[0]
-    existing = sys.modules.get(name)
-    if existing is not None and getattr(existing, "__file__", None) == path:
-        return existing
-    folder = os.path.dirname(path)
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        sys.modules.pop(name, None)
-        raise
-    return module
+    with _LOADING:
+        existing = sys.modules.get(name)
+        if existing is not None and getattr(existing, "__file__", None) == path:
+            return existing
+        folder = os.path.dirname(path)
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            sys.modules.pop(name, None)
+            raise
+        return module
 
 
 def import_pipeline_file(path: str):
