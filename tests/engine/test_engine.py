@@ -222,3 +222,23 @@ def test_a_file_loaded_by_two_threads_at_once_is_loaded_whole(tmp_path):
         thread.join()
     sys.modules.pop("_tfpipe_user_slow_module", None)
     assert errors == [] and results == [True, True]
+
+
+def test_an_output_of_an_unknown_artifact_type_fails_before_anything_is_recorded(tmp_path):
+    """An IR naming a type no class has (hand-written, or from another tfpipe)."""
+    from dataclasses import replace
+
+    ir = _ir(tfpipe.Pipeline("one", str(tmp_path), [Produce()]))
+    node = replace(ir.node("Produce"), outputs={"examples": "Exampels"})
+    result = launch(_store(ir), replace(ir, nodes=(node,)), node, "run-1", {})
+    assert result.status == "failed" and result.execution_id is None
+    assert "unknown artifact type 'Exampels'. Did you mean 'Examples'?" in str(result.error)
+    assert "define `class Exampels(tfpipe.Artifact)`" in result.error.fix
+    assert Store(tmp_path / "metadata.sqlite").executions("one", "Produce") == []
+
+
+def test_types_recorded_by_other_projects_are_still_shown():
+    from tfpipe.artifacts.base import recorded_artifact_class
+
+    cls = recorded_artifact_class("SomeoneElsesType")
+    assert cls.TYPE_NAME == "SomeoneElsesType" and cls("/x").uri == "/x"

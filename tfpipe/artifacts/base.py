@@ -2,11 +2,14 @@
 registry of types by name; TFX's ``Split-<name>`` folder layout for split artifacts."""
 from __future__ import annotations
 
+import difflib
 import importlib
 import json
 import os
 from dataclasses import dataclass
 from typing import Any, ClassVar
+
+from ..errors import DefinitionError
 
 # MLMD property value types, by name.
 INT, STRING, DOUBLE = "INT", "STRING", "DOUBLE"
@@ -106,8 +109,23 @@ class SplitsArtifact(Artifact):
 _REGISTRY["Artifact"] = Artifact
 
 
-def artifact_class(type_name: str) -> type[Artifact]:
-    """The class for a type name (every subclass of Artifact registers itself)."""
+def artifact_class(type_name: str, *, node: str | None = None) -> type[Artifact]:
+    """The class for a type name (every subclass of Artifact registers itself when its
+    module is imported); a DefinitionError for a name no class has: a node's outputs
+    must be of a type that exists."""
     if type_name not in _REGISTRY:
-        _REGISTRY[type_name] = type(type_name, (Artifact,), {"TYPE_NAME": type_name})
+        close = difflib.get_close_matches(type_name, list(_REGISTRY), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise DefinitionError(f"unknown artifact type {type_name!r}.{hint}", node=node,
+                              fix=f"define `class {type_name}(tfpipe.Artifact)` with TYPE_NAME "
+                              f"= {type_name!r} in the file that defines the component, or "
+                              "use one of tfpipe's types (tfpipe.Examples, tfpipe.Model, ...)")
+    return _REGISTRY[type_name]
+
+
+def recorded_artifact_class(type_name: str) -> type[Artifact]:
+    """The class for a type recorded in a metadata store, which may come from another
+    project's pipeline.py (not imported here): a plain Artifact subclass of that name."""
+    if type_name not in _REGISTRY:
+        return type(type_name, (Artifact,), {"TYPE_NAME": type_name})
     return _REGISTRY[type_name]

@@ -1,7 +1,8 @@
 """tfpipe Artifacts <-> MLMD artifacts."""
 from __future__ import annotations
 
-from ..artifacts import Artifact, artifact_class
+from ..artifacts import Artifact
+from ..artifacts.base import recorded_artifact_class as artifact_class
 from . import values
 from .types import artifact_type_id
 

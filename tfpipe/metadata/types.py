@@ -1,7 +1,7 @@
 """Registering artifact, execution and context types (idempotent, cached per store)."""
 from __future__ import annotations
 
-from ..artifacts import artifact_class
+from ..artifacts.base import recorded_artifact_class as artifact_class
 from .store import retrying
 
 PIPELINE, RUN, NODE = "pipeline", "pipeline_run", "node"

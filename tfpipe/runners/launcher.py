@@ -75,6 +75,20 @@ def _find_cached(store, ir: PipelineIR, node: NodeIR, key: str):
     return None, latest
 
 
+def _output_classes(node: NodeIR) -> dict[str, type[Artifact]]:
+    """The class of each output; a type defined beside a user component (not imported
+    yet when only the IR was loaded, as in a Kubeflow task) registers itself when the
+    component's module is imported. An unknown type is a DefinitionError."""
+    try:
+        return {name: artifact_class(t, node=node.id) for name, t in node.outputs.items()}
+    except DefinitionError:
+        try:
+            executor_io.load_executor(node)
+        except Exception:  # noqa: BLE001 - the executor's own error comes when it runs
+            pass
+        return {name: artifact_class(t, node=node.id) for name, t in node.outputs.items()}
+
+
 def _node_failure(exc: BaseException) -> bool:
     """An exception that fails the node rather than stopping tfpipe: any Exception, and
     SystemExit or KeyboardInterrupt raised by the node's code on a node thread (Ctrl-C
@@ -101,6 +115,7 @@ def launch(store, ir: PipelineIR, node: NodeIR, run_id: str,
     try:
         for name in node.outputs:  # every output folder under the root, before anything
             output_uri(ir.pipeline_root, node.id, name, 0)
+        classes = _output_classes(node)
         parts = cache.key_parts(node, inputs)
     except TfpipeError as error:  # fail before anything is recorded or written
         return NodeResult(node.id, "failed", {}, time.monotonic() - started, error=error)
@@ -119,9 +134,9 @@ def launch(store, ir: PipelineIR, node: NodeIR, run_id: str,
         note = cache.explain_miss(latest_parts, parts)
 
     execution = executions.register(store, node.component, ctxs, inputs, props)
-    outputs = {name: artifact_class(t)((output_uris or {}).get(name) or
-                                       output_uri(ir.pipeline_root, node.id, name, execution.id))
-               for name, t in node.outputs.items()}
+    outputs = {name: cls((output_uris or {}).get(name) or
+                         output_uri(ir.pipeline_root, node.id, name, execution.id))
+               for name, cls in classes.items()}
     executions.declare_outputs(store, execution, ctxs, outputs)
     context = ExecutionContext(
         node_id=node.id, pipeline_name=ir.name, pipeline_root=ir.pipeline_root, run_id=run_id,

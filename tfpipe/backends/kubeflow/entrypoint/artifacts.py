@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ....artifacts import Artifact, INT, artifact_class
+from ....artifacts import INT, Artifact
+from ....artifacts.base import recorded_artifact_class as artifact_class
 from .paths import local_path
 
 ID_KEY = "tfpipe_artifact_id"
