@@ -125,6 +125,28 @@ BAD = [
 ]
 
 
+def test_with_id_and_with_cache_return_new_nodes():
+    gen = CsvExampleGen(input_base="x")
+    renamed = gen.with_id("gen").with_cache(False)
+    assert (gen.id, gen.enable_cache) == ("CsvExampleGen", None)
+    assert (renamed.id, renamed.enable_cache) == ("gen", False)
+    assert renamed.outputs["examples"].producer is renamed
+    ir = tfpipe.compile_pipeline(_pipeline(renamed))
+    assert [(n.id, n.enable_cache) for n in ir.nodes] == [("gen", False)]
+    template = Consume(examples=renamed.outputs["examples"])
+    both = _pipeline(renamed, template, template.with_id("second"))
+    assert [n.id for n in tfpipe.compile_pipeline(both).nodes] == ["gen", "Consume", "second"]
+
+
+def test_with_cache_as_a_statement_is_a_compile_error():
+    gen = CsvExampleGen(input_base="x")
+    gen.with_cache(False)
+    with pytest.raises(CompileError, match=r"CsvExampleGen.with_cache\(False\) returned a new "
+                                           r"node, but the pipeline holds the original") as info:
+        tfpipe.compile_pipeline(_pipeline(gen))
+    assert info.value.where.startswith(__file__)
+
+
 def test_parameter_values_of_compatible_types_compile():
     """An int where a float goes, a tuple where a list goes, None for unset."""
     @tfpipe.component

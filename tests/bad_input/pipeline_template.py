@@ -19,7 +19,7 @@ def BlessedModel(model: Output[Model], blessing: Output[ModelBlessing]):
 
 def create_pipeline(root, data="", stage="data", module_file="", schema_file="",
                     beam_args=(), push_destination="", input_pattern="*.csv", range_config=None,
-                    drift_thresholds=None, window=0, gen_id=""):
+                    drift_thresholds=None, window=0, gen_id="", rename_as_statement=False):
     if stage == "push":
         fake = BlessedModel()
         pusher = Pusher(model=fake.outputs["model"], model_blessing=fake.outputs["blessing"],
@@ -27,7 +27,9 @@ def create_pipeline(root, data="", stage="data", module_file="", schema_file="",
         return tfpipe.Pipeline("bad", root, [fake, pusher])
     gen = CsvExampleGen(input_base=data, input_pattern=input_pattern, range_config=range_config)
     if gen_id:
-        gen.with_id(gen_id)
+        gen = gen.with_id(gen_id)
+    if rename_as_statement:
+        gen.with_id("renamed")  # as TFX's mutating with_id allows; here it returns a new node
     nodes = [gen]
     if window:
         nodes.append(RollingWindowResolver(examples=gen.outputs["examples"], window=window))

@@ -189,6 +189,12 @@ CASES = [
           "name under the pipeline root (its outputs go to <pipeline_root>/<node id>/).",
           "fix: use letters, digits, '_', '-' and '.', starting with a letter, digit or '_', "
           "e.g. .with_id('escape')", "pipeline.py:"]),
+    Case("with_id written as a statement", lambda t: _args(
+        t, data=GOOD_CSV, rename_as_statement="true"), 2,
+         ["Error (compile error): [CsvExampleGen] CsvExampleGen.with_id('renamed') returned a "
+          "new node, but the pipeline holds the original 'CsvExampleGen', so the change is "
+          "lost.", "pipeline.py:", "fix: use the node it returns, e.g. x = x.with_id('renamed'), "
+          "and put that in the pipeline"]),
     Case("sys.exit inside run_fn", lambda t: _args(
         t, data=GOOD_CSV, stage="trainer", module_file=_module(
             t, IDENTITY_PREPROCESSING + "\n\ndef run_fn(fn_args):\n"

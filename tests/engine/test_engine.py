@@ -61,7 +61,7 @@ def test_a_changed_parameter_misses_the_cache_and_says_why(tmp_path):
     launch(_store(three), three, three.node("Produce"), "run-1", {})
     five = _ir(tfpipe.Pipeline("one", str(tmp_path), [Produce(rows=5)]))
     result = launch(_store(five), five, five.node("Produce"), "run-2", {})
-    assert result.status == "ran" and result.cache_note == "changed: parameters"
+    assert (result.status, result.cache_note) == ("ran", "changed: parameters"), result.error
 
 
 def test_cache_key_parts_cover_parameters_inputs_and_the_component_source(tmp_path):
@@ -157,7 +157,7 @@ def test_the_engine_reports_events_and_prints_nothing(tmp_path, capsys):
 
     seen = []
     run_locally(_ir(diamond(str(tmp_path))), listener=seen.append, to_node="left")
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr().out == "", seen
     assert seen[0] == events.RunStarted("diamond", 4, ", from the start to left")
     started = [e.node_id for e in seen if isinstance(e, events.NodeStarted)]
     finished = [(e.node_id, e.status, e.done, e.total) for e in seen
@@ -242,3 +242,22 @@ def test_types_recorded_by_other_projects_are_still_shown():
 
     cls = recorded_artifact_class("SomeoneElsesType")
     assert cls.TYPE_NAME == "SomeoneElsesType" and cls("/x").uri == "/x"
+
+
+def test_type_ids_are_not_shared_between_stores(tmp_path):
+    """A store opened after another was collected (it may get the same id()) registers
+    its own types (once failed with "Cannot find type for type_id")."""
+    import gc
+
+    from tfpipe.metadata.types import execution_type_id
+
+    ids = []
+    for name in "abcdefgh":
+        store = serialised(connect(str(tmp_path / f"{name}.sqlite")))
+        for i in range(len(ids) + 1):  # a different number of types in each store
+            execution_type_id(store, f"type{i}")
+        ids.append(execution_type_id(store, "Produce"))
+        assert store.get_execution_type("Produce").id == ids[-1]
+        del store
+        gc.collect()
+    assert len(set(ids)) == 8, ids

@@ -23,6 +23,26 @@ def _did_you_mean(name: str, choices: list[str]) -> str:
     return f" Did you mean {close[0]!r}?" if close else ""
 
 
+def check_derived_nodes_used(pipeline: Pipeline) -> None:
+    """``node.with_id(...)``/``.with_cache(...)`` return a new node: a pipeline holding
+    the original while the new one is nowhere in it dropped the change (a call written
+    as a statement, as TFX's mutating with_id allows)."""
+    held = {id(n) for n in pipeline.components}
+    for node in pipeline.components:
+        for call, where, derived in node.derived:
+            if id(derived) not in held and not _reaches(derived, held):
+                raise CompileError(f"{node.id}{call} returned a new node, but the pipeline "
+                                   f"holds the original {node.id!r}, so the change is lost.",
+                                   node=node.id, where=where or node.defined_at,
+                                   fix=f"use the node it returns, e.g. x = x{call}, and put "
+                                   "that in the pipeline")
+
+
+def _reaches(node: Node, held: set[int]) -> bool:
+    """Whether a node derived from ``node`` (at any depth) is in the pipeline."""
+    return any(id(d) in held or _reaches(d, held) for _, _, d in node.derived)
+
+
 def check_duplicate_ids(pipeline: Pipeline) -> None:
     seen: dict[str, Node] = {}
     for node in pipeline.components:
@@ -187,6 +207,7 @@ def check_acyclic(pipeline: Pipeline) -> None:
 
 
 CHECKS: list[Callable[[Pipeline], None]] = [
+    check_derived_nodes_used,
     check_names_safe,
     check_duplicate_ids,
     check_arguments_known,

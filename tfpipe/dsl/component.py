@@ -98,11 +98,23 @@ class Node:
         self.enable_cache: bool | None = None  # None: follow the pipeline
         self.outputs = _Outputs(self)
         self.after_nodes: list["Node"] = []  # run only after these succeeded (no data passed)
+        # Nodes made from this one by with_id/with_cache: (the call, where, the new node).
+        self.derived: list[tuple[str, str | None, "Node"]] = []
+
+    def _derive(self, call: str, **changes) -> "Node":
+        """A new node like this one with ``changes``; this one is left as it was."""
+        node = Node(self.spec, dict(self.arguments), self.defined_at)
+        node.id, node.enable_cache = self.id, self.enable_cache
+        node.after_nodes = list(self.after_nodes)
+        for name, value in changes.items():
+            setattr(node, name, value)
+        self.derived.append((call, _caller_location(3), node))
+        return node
 
     def with_id(self, node_id: str) -> "Node":
-        """Give the node an id of its own (needed when a component is used twice)."""
-        self.id = node_id
-        return self
+        """A new node with an id of its own (needed when a component is used twice):
+        ``node = node.with_id("other")``."""
+        return self._derive(f".with_id({node_id!r})", id=node_id)
 
     def after(self, *nodes: "Node") -> "Node":
         """Run this node only after ``nodes`` succeeded, as KFP's ``.after()``: e.g. a
@@ -117,9 +129,9 @@ class Node:
         return self
 
     def with_cache(self, enabled: bool) -> "Node":
-        """Switch caching on or off for this node alone."""
-        self.enable_cache = enabled
-        return self
+        """A new node with caching switched on or off for it alone:
+        ``node = node.with_cache(False)``."""
+        return self._derive(f".with_cache({enabled!r})", enable_cache=enabled)
 
     @property
     def inputs(self) -> dict[str, Channel]:

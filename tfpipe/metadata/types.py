@@ -5,14 +5,17 @@ from ..artifacts.base import recorded_artifact_class as artifact_class
 from .store import retrying
 
 PIPELINE, RUN, NODE = "pipeline", "pipeline_run", "node"
-_cache: dict[tuple[int, str, str], int] = {}
+_CACHE_ATTRIBUTE = "_tfpipe_type_ids"
 
 
 def _cached(store, kind: str, name: str, make) -> int:
-    key = (id(store), kind, name)
-    if key not in _cache:
-        _cache[key] = retrying(make)
-    return _cache[key]
+    """A type id, registered once per store object. The cache lives on the store itself:
+    keyed by ``id(store)`` it would hand a new store, given the id of a collected one, the
+    type ids of another database."""
+    cache = vars(store).setdefault(_CACHE_ATTRIBUTE, {})
+    if (kind, name) not in cache:
+        cache[(kind, name)] = retrying(make)
+    return cache[(kind, name)]
 
 
 def artifact_type_id(store, type_name: str) -> int:
