@@ -3,7 +3,7 @@ import os
 
 import tfpipe
 from tfpipe import Model, ModelBlessing, Output
-from tfpipe.components import (CsvExampleGen, ExampleValidator, ImportSchemaGen, Pusher,
+from tfpipe.components import (CsvExampleGen, ExampleValidator, Importer, ImportSchemaGen, Pusher,
                                RollingWindowResolver, SchemaGen, StatisticsGen, Trainer, Transform)
 
 
@@ -20,6 +20,9 @@ def BlessedModel(model: Output[Model], blessing: Output[ModelBlessing]):
 def create_pipeline(root, data="", stage="data", module_file="", schema_file="",
                     beam_args=(), push_destination="", input_pattern="*.csv", range_config=None,
                     drift_thresholds=None, window=0, gen_id="", rename_as_statement=False):
+    if stage == "import":
+        return tfpipe.Pipeline("bad", root, [Importer(source_uri=schema_file,
+                                                      artifact_type=tfpipe.Schema)])
     if stage == "push":
         fake = BlessedModel()
         pusher = Pusher(model=fake.outputs["model"], model_blessing=fake.outputs["blessing"],

@@ -195,6 +195,10 @@ CASES = [
           "new node, but the pipeline holds the original 'CsvExampleGen', so the change is "
           "lost.", "pipeline.py:", "fix: use the node it returns, e.g. x = x.with_id('renamed'), "
           "and put that in the pipeline"]),
+    Case("Importer of a path that does not exist", lambda t: _args(
+        t, stage="import", schema_file=t / "nowhere"), 3,
+         ["Error (bad input data): [Importer] source_uri", "nowhere does not exist.",
+          "fix: point source_uri at the file or folder to import"], "Importer"),
     Case("sys.exit inside run_fn", lambda t: _args(
         t, data=GOOD_CSV, stage="trainer", module_file=_module(
             t, IDENTITY_PREPROCESSING + "\n\ndef run_fn(fn_args):\n"

@@ -103,8 +103,8 @@ def project(tmp_path, monkeypatch) -> Path:
 
 
 def simulate(project: Path, tmp_path: Path, env=None, args=None, run_params=None,
-             run_id="run-1"):
-    _, text = compile_file(str(project / "pipeline.py"), args, runtime_params=("rows",),
+             run_id="run-1", runtime_params=("rows",)):
+    _, text = compile_file(str(project / "pipeline.py"), args, runtime_params=runtime_params,
                            project_root=str(project), image_dir=str(project))
     sim = KfpSimulator(yaml.safe_load(text), "gs://bucket/root", tmp_path / f"kfp-{run_id}",
                        env={MOUNT_ROOT_ENV: str(tmp_path / "mnt"), **(env or {})},
@@ -236,3 +236,33 @@ def test_an_output_uri_climbing_out_of_the_root_is_refused_before_anything_is_wr
     with pytest.raises(ExecutionError, match="output 'examples' would be written to "
                                              "'gs://bucket/root/p/run-1/gen/../../../../escape"):
         _declared_outputs(node, executor_input)
+
+
+IMPORT_PIPELINE = """\
+import os
+import tfpipe
+from tfpipe.components import Importer
+from steps import Report
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def create_pipeline(rows: int = 4):
+    model = Importer(source_uri=os.path.join(HERE, "trained"), artifact_type=tfpipe.Model)
+    return tfpipe.Pipeline("imported", "out", [model, Report(baseline=model.outputs["result"])])
+"""
+
+
+def test_an_imported_artifact_travels_to_the_next_task(tmp_path, monkeypatch):
+    """The Importer's result is the project folder as it is in the image, handed on."""
+    project = _project(tmp_path, monkeypatch, STEPS, IMPORT_PIPELINE)
+    (project / "trained").mkdir()
+    (project / "trained" / "model.txt").write_text("trained elsewhere")
+    _, runs = simulate(project, tmp_path, env={"TFPIPE_METADATA": str(tmp_path / "m.sqlite")},
+                       runtime_params=())
+    assert all(r.returncode == 0 for r in runs), [r.stderr[-2000:] for r in runs]
+    [imported] = {r.task: r for r in runs}["importer"].executor_output["artifacts"]["result"][
+        "artifacts"]
+    assert imported["metadata"]["tfpipe_uri"] == str(project / "trained")
+    report = tmp_path / "mnt/gcs/bucket/root/imported/run-1/report/schema/report.txt"
+    assert report.read_text() == "trained elsewhere"

@@ -6,6 +6,7 @@ when they run.
 from .example_gen import CsvExampleGen, ImportExampleGen
 from .evaluator import Evaluator
 from .example_validator import ExampleValidator
+from .importer import Importer
 from .pusher import Pusher
 from .resolver import LatestBlessedModelResolver, PreviousSpanResolver, RollingWindowResolver
 from .schema_gen import ImportSchemaGen, SchemaGen
@@ -14,5 +15,5 @@ from .trainer import Trainer
 from .transform import Transform
 
 __all__ = ["CsvExampleGen", "Evaluator", "ExampleValidator", "ImportExampleGen", "ImportSchemaGen",
-           "LatestBlessedModelResolver", "PreviousSpanResolver", "Pusher", "RollingWindowResolver",
+           "Importer", "LatestBlessedModelResolver", "PreviousSpanResolver", "Pusher", "RollingWindowResolver",
            "SchemaGen", "StatisticsGen", "Trainer", "Transform"]

@@ -147,7 +147,7 @@ class Node:
 
 def _caller_location(depth: int = 2) -> str | None:
     frame = sys._getframe(depth)
-    while frame and frame.f_globals.get("__name__", "").startswith("tfpipe.dsl"):
+    while frame and frame.f_globals.get("__name__", "").startswith("tfpipe."):  # user's line
         frame = frame.f_back
     return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame else None
 
