@@ -153,30 +153,23 @@ def run(pipeline_file: str, params: tuple[str, ...], explain_cache: bool, no_cac
         raise click.UsageError("--interval and --once go with --watch")
     if not verbose:
         _quiet_libraries()
+    from .compiler import compile_pipeline
+    from .dsl.loader import load_pipeline
     from .runners import supervise
 
     if not supervise.supervised():  # a light parent: the run is a child process it watches
-        command = supervise.tfpipe_command("run", os.path.abspath(pipeline_file),
-                                           "-j", str(parallelism))
-        for flag, values in (("-p", params), ("--from-node", from_nodes),
-                             ("--to-node", to_nodes), ("--metadata", [metadata] if metadata
-                                                        else []),
-                             ("--trigger", [trigger] if trigger else [])):
-            for value in values:
-                command += [flag, value]
-        command += [flag for flag, on in (("--explain-cache", explain_cache),
-                                          ("--no-cache", no_cache), ("--verbose", verbose)) if on]
+        command = supervise.run_command(
+            pipeline_file, params=params, from_nodes=from_nodes, to_nodes=to_nodes,
+            metadata=metadata, trigger=trigger, parallelism=parallelism,
+            flags={"--explain-cache": explain_cache, "--no-cache": no_cache,
+                   "--verbose": verbose})
         if not watch:
             sys.exit(supervise.run_supervised(command))
-        from .compiler import compile_pipeline
-        from .dsl.loader import load_pipeline
         from .runners.watch import DEFAULT_INTERVAL, watch as watch_inputs
 
         ir = compile_pipeline(load_pipeline(pipeline_file, _parse_params(params)))
         sys.exit(watch_inputs(ir, command, interval=interval or DEFAULT_INTERVAL, once=once,
                               from_node=from_nodes, to_node=to_nodes))
-    from .compiler import compile_pipeline
-    from .dsl.loader import load_pipeline
     from .runners.local import run_locally
     from .views.progress import TerminalProgress
 

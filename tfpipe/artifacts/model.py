@@ -34,20 +34,19 @@ class ModelEvaluation(Artifact):
     TYPE_NAME = "ModelEvaluation"
 
 
+def _flag(name: str) -> property:
+    """A custom property holding 1 or 0, read as a bool (TFX's ``blessed``, ``pushed``)."""
+    return property(lambda self: bool(self.custom_properties.get(name, 0)))
+
+
 class ModelBlessing(Artifact):
     TYPE_NAME = "ModelBlessing"
-
-    @property
-    def blessed(self) -> bool:
-        return bool(self.custom_properties.get("blessed", 0))
+    blessed = _flag("blessed")
 
 
 class PushedModel(Artifact):
     TYPE_NAME = "PushedModel"
-
-    @property
-    def pushed(self) -> bool:
-        return bool(self.custom_properties.get("pushed", 0))
+    pushed = _flag("pushed")
 
 
 def serving_model_dir(uri: str) -> str:

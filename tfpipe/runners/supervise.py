@@ -43,9 +43,19 @@ _HOW_SIGNALS_HAPPEN = {
 }
 
 
-def tfpipe_command(*args: str) -> list[str]:
-    """A ``tfpipe`` command line run with this Python."""
-    return [sys.executable, "-m", "tfpipe.cli", *args]
+def run_command(pipeline_file: str, *, params=(), from_nodes=(), to_nodes=(),
+                metadata: str | None = None, trigger: str | None = None,
+                parallelism: int = 2, flags: dict[str, bool] | None = None) -> list[str]:
+    """The ``tfpipe run`` command line of the child that runs the pipeline, with the
+    user's options (``flags``: switches such as ``--no-cache`` that are on or off)."""
+    command = [sys.executable, "-m", "tfpipe.cli", "run", os.path.abspath(pipeline_file),
+               "-j", str(parallelism)]
+    for flag, values in (("-p", params), ("--from-node", from_nodes), ("--to-node", to_nodes),
+                         ("--metadata", [metadata] if metadata else []),
+                         ("--trigger", [trigger] if trigger else [])):
+        for value in values:
+            command += [flag, value]
+    return command + [flag for flag, on in (flags or {}).items() if on]
 
 
 def announce(pipeline: str, pipeline_root: str, metadata: str) -> None:
