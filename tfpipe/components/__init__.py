@@ -8,12 +8,13 @@ from .evaluator import Evaluator
 from .example_validator import ExampleValidator
 from .importer import Importer
 from .pusher import Pusher
-from .resolver import LatestBlessedModelResolver, PreviousSpanResolver, RollingWindowResolver
+from .resolver import (LatestArtifactResolver, LatestBlessedModelResolver, PreviousSpanResolver,
+                       RollingWindowResolver)
 from .schema_gen import ImportSchemaGen, SchemaGen
 from .statistics_gen import StatisticsGen
 from .trainer import Trainer
 from .transform import Transform
 
 __all__ = ["CsvExampleGen", "Evaluator", "ExampleValidator", "ImportExampleGen", "ImportSchemaGen",
-           "Importer", "LatestBlessedModelResolver", "PreviousSpanResolver", "Pusher", "RollingWindowResolver",
+           "Importer", "LatestArtifactResolver", "LatestBlessedModelResolver", "PreviousSpanResolver", "Pusher", "RollingWindowResolver",
            "SchemaGen", "StatisticsGen", "Trainer", "Transform"]

@@ -108,7 +108,7 @@ class Node:
         node.after_nodes = list(self.after_nodes)
         for name, value in changes.items():
             setattr(node, name, value)
-        self.derived.append((call, _caller_location(3), node))
+        self.derived.append((call, caller_location(3), node))
         return node
 
     def with_id(self, node_id: str) -> "Node":
@@ -145,7 +145,7 @@ class Node:
         return f"Node({self.id!r}, {self.spec.name})"
 
 
-def _caller_location(depth: int = 2) -> str | None:
+def caller_location(depth: int = 2) -> str | None:
     frame = sys._getframe(depth)
     while frame and frame.f_globals.get("__name__", "").startswith("tfpipe."):  # user's line
         frame = frame.f_back
@@ -163,7 +163,7 @@ class Component:
         self.__wrapped__ = fn
 
     def __call__(self, *args: Any, **kwargs: Any) -> Node:
-        where = _caller_location()
+        where = caller_location()
         if args:
             raise DefinitionError(f"{self.spec.name} takes keyword arguments only.", where=where,
                                   fix=f"write {self.spec.name}(name=value, ...)")
