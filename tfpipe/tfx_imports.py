@@ -96,6 +96,14 @@ def not_supported(name: str, offered: list[str]):
                            fix=f"{fix}; see {GUIDE}")
 
 
+def _public_names(source) -> list[str]:
+    """What a tfpipe.v1 module or namespace offers under TFX's names."""
+    if source is None:
+        return []
+    names = getattr(source, "__all__", None) or [n for n in vars(source) if n[:1].isupper()]
+    return sorted(n for n in names if not n.startswith("_"))
+
+
 class _AliasModule(types.ModuleType):
     """A ``tfx...`` module whose names come from a tfpipe module (or none: a package)."""
 
@@ -116,15 +124,16 @@ class _AliasModule(types.ModuleType):
         if attr.startswith("__"):
             raise AttributeError(attr)
         child = f"{self.__name__}.{attr}"
-        if child in PACKAGES:
-            return importlib.import_module(child)
+        if child in PACKAGES:  # reachable as an attribute even after loading is over
+            if child not in sys.modules:
+                sys.modules[child] = alias_module(child)
+            setattr(self, attr, sys.modules[child])
+            return sys.modules[child]
         source = self._source()
         if source is not None and not attr.startswith("_") and hasattr(source, attr):
             return getattr(source, attr)
-        offered = sorted(n for n in dir(source) if n[:1].isupper()) if source else []
-        offered += sorted(p.rsplit(".", 1)[1] for p in PACKAGES if p.startswith(self.__name__ + ".")
-                          and p.count(".") == self.__name__.count(".") + 1)
-        raise not_supported(child, offered)
+        raise not_supported(child, _public_names(source) + sorted(
+            p.rsplit(".", 1)[1] for p in PACKAGES if p.rsplit(".", 1)[0] == self.__name__))
 
     def __dir__(self):
         source = self._source()
@@ -134,9 +143,9 @@ class _AliasModule(types.ModuleType):
 class _Loader(importlib.abc.Loader):
     def create_module(self, spec):
         if spec.name not in PACKAGES:
-            known = sorted(p for p in PACKAGES if p.rsplit(".", 1)[0] ==
-                           spec.name.rsplit(".", 1)[0] and p != spec.name)
-            raise not_supported(f"module {spec.name}", known)
+            parent = spec.name.rsplit(".", 1)[0]
+            raise not_supported(f"module {spec.name}", sorted(
+                p for p in PACKAGES if "." in p and p.rsplit(".", 1)[0] == parent))
         return _AliasModule(spec.name, ALIASES.get(spec.name))
 
     def exec_module(self, module):

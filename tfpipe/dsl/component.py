@@ -152,6 +152,23 @@ def caller_location(depth: int = 2) -> str | None:
     return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame else None
 
 
+def parameter_value(value: Any) -> Any:
+    """A parameter as the IR holds it: a protobuf message (``tfma.EvalConfig(...)``) as
+    the JSON dict of its fields, a TFX proto of ``tfpipe.v1.proto`` as the value tfpipe's
+    component takes, lists and dicts of them likewise; anything else unchanged."""
+    if hasattr(value, "as_parameter"):
+        return value.as_parameter()
+    if hasattr(value, "DESCRIPTOR") and hasattr(value, "SerializeToString"):
+        from google.protobuf import json_format
+
+        return json_format.MessageToDict(value, preserving_proto_field_name=True)
+    if isinstance(value, (list, tuple)):
+        return type(value)(parameter_value(v) for v in value)
+    if isinstance(value, dict):
+        return {k: parameter_value(v) for k, v in value.items()}
+    return value
+
+
 class Component:
     """What ``@component`` returns: call it with keyword arguments to get a ``Node``."""
 
@@ -167,7 +184,8 @@ class Component:
         if args:
             raise DefinitionError(f"{self.spec.name} takes keyword arguments only.", where=where,
                                   fix=f"write {self.spec.name}(name=value, ...)")
-        return Node(self.spec, dict(kwargs), where)
+        return Node(self.spec, {k: v if isinstance(v, Channel) else parameter_value(v)
+                                for k, v in kwargs.items()}, where)
 
     def __repr__(self) -> str:
         return f"<component {self.spec.name}>"

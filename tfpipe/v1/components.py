@@ -15,7 +15,6 @@ from ..components.trainer import DataAccessor, FnArgs
 from ..dsl import Node
 from ..dsl.component import caller_location
 from ..errors import DefinitionError
-from .proto import as_json
 
 __all__ = ["CsvExampleGen", "DataAccessor", "Evaluator", "ExampleValidator", "FnArgs",
            "ImportExampleGen", "ImportSchemaGen", "Importer", "Pusher", "SchemaGen",
@@ -31,17 +30,15 @@ def _refuse(component: str, **given: tuple[Any, str]) -> None:
 
 
 def _set(**values: Any) -> dict:
-    """The arguments that were given, as JSON values (protos converted)."""
-    return {k: as_json(v) for k, v in values.items() if v is not None}
+    """The arguments that were given (tfpipe's nodes turn protos into JSON values)."""
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def _example_gen(make, input_base, input_config, output_config, range_config, custom_config,
                  name: str) -> Node:
     _refuse(name, custom_config=(custom_config, "tfpipe's ExampleGens take no custom_config"))
-    args = _set(input_base=input_base, splits=output_config, range_config=range_config)
-    if input_config is not None:
-        args["input_pattern"] = as_json(input_config)
-    return make(**args)
+    return make(**_set(input_base=input_base, input_pattern=input_config, splits=output_config,
+                       range_config=range_config))
 
 
 def CsvExampleGen(input_base: str | None = None, input_config=None, output_config=None,

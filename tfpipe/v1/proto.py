@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..dsl.component import caller_location
+from ..dsl.component import caller_location, parameter_value
 from ..errors import DefinitionError
+
+__all__ = ["EvalArgs", "Input", "Output", "PushDestination", "RangeConfig", "RollingRange",
+           "SplitConfig", "StaticRange", "TrainArgs", "TuneArgs"]
 
 
 class ProtoLike:
@@ -34,7 +37,7 @@ class ProtoLike:
         raise AttributeError(name)
 
     def as_parameter(self) -> Any:
-        return {k: as_json(v) for k, v in self.fields.items()}
+        return {k: parameter_value(v) for k, v in self.fields.items()}
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and other.fields == self.fields
@@ -42,21 +45,6 @@ class ProtoLike:
     def __repr__(self) -> str:
         inner = ", ".join(f"{k}={v!r}" for k, v in self.fields.items())
         return f"{self.PROTO}({inner})"
-
-
-def as_json(value: Any) -> Any:
-    """A TFX proto stand-in, a real protobuf message, or a plain value, as JSON."""
-    if isinstance(value, ProtoLike):
-        return value.as_parameter()
-    if hasattr(value, "DESCRIPTOR") and hasattr(value, "SerializeToString"):
-        from google.protobuf import json_format
-
-        return json_format.MessageToDict(value, preserving_proto_field_name=True)
-    if isinstance(value, (list, tuple)):
-        return [as_json(v) for v in value]
-    if isinstance(value, dict):
-        return {k: as_json(v) for k, v in value.items()}
-    return value
 
 
 class _StepArgs(ProtoLike):
