@@ -100,3 +100,31 @@ def test_a_real_tfx_install_is_never_shadowed(tmp_path, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(tmp_path / "site"))
     result = run_cli("compile", "--ir", str(pipeline), "-o", str(tmp_path / "ir.json"))
     assert result.returncode == 0, result.stderr
+
+
+def test_a_tfx_custom_component_compiles(tmp_path):
+    pipeline = tmp_path / "pipeline.py"
+    pipeline.write_text(
+        "from tfx.dsl.component.experimental.annotations import InputArtifact, "
+        "OutputArtifact, Parameter\n"
+        "from tfx.dsl.component.experimental.decorators import component\n"
+        "from tfx.orchestration import pipeline as tfx_pipeline\n"
+        "from tfx.types.standard_artifacts import Examples, Model\n"
+        "from tfx.v1.components import ImportExampleGen\n\n\n"
+        "@component\n"
+        "def MyTrainer(examples: InputArtifact[Examples], model: OutputArtifact[Model],\n"
+        "              num_steps: Parameter[int] = 10) -> None:\n"
+        "    pass\n\n\n"
+        "def _create_pipeline(root):\n"
+        "    gen = ImportExampleGen(input_base='data')\n"
+        "    trainer = MyTrainer(examples=gen.outputs['examples'], num_steps=3)\n"
+        "    return tfx_pipeline.Pipeline(pipeline_name='custom', pipeline_root=root,\n"
+        "                                 components=[gen, trainer])\n\n\n"
+        "if __name__ == '__main__':\n"
+        "    _create_pipeline('out')\n")
+    ir = compile_ir(pipeline, tmp_path / "ir.json")
+    trainer = next(n for n in ir["nodes"] if n["id"] == "MyTrainer")
+    assert trainer["parameters"] == {"num_steps": 3}
+    assert trainer["inputs"]["examples"]["producer"] == "ImportExampleGen"
+    assert trainer["outputs"] == {"model": "Model"}
+    assert ir["pipeline_root"] == "out", "the __main__ call's argument"
