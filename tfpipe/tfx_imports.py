@@ -1,11 +1,11 @@
 """``import tfx`` for TFX pipeline and module files, when the real TFX is not installed.
 
-While tfpipe loads a pipeline file or a module file (``enabled()``), a finder at the
-end of ``sys.meta_path`` answers imports of ``tfx`` and ``tfx.*``: the module paths TFX's
+While tfpipe loads a pipeline file or a module file (``enabled()``), a finder in
+``sys.meta_path`` answers imports of ``tfx`` and ``tfx.*``: the module paths TFX's
 examples use resolve to ``tfpipe.v1`` (``ALIASES``); a name tfpipe does not provide is
 a DefinitionError naming it, what tfpipe offers instead, and the line that imported it.
-The finder comes after every other one and is only installed when no ``tfx`` package
-can be found, so it never shadows a real TFX install.
+The finder is only installed when no ``tfx`` package can be found (a folder named
+``tfx`` without ``__init__.py`` is not one), so it never shadows a real TFX install.
 
 This module imports nothing of tfpipe at import time: the targets are module names,
 imported when a TFX name is first used.
@@ -66,11 +66,15 @@ _finder: "_TfxFinder | None" = None
 
 
 def real_tfx_installed() -> bool:
-    """Whether a ``tfx`` package other than this compatibility layer can be imported."""
+    """Whether a ``tfx`` package other than this compatibility layer can be imported. A
+    folder named ``tfx`` without ``__init__.py`` (TFX's own ``~/tfx`` output folder, in
+    the current directory) is not one, though Python would import it as a namespace."""
     module = sys.modules.get("tfx")
     if module is not None:
-        return not isinstance(module, _AliasModule)
-    return importlib.util.find_spec("tfx") is not None
+        return not isinstance(module, _AliasModule) and getattr(module, "__file__", None) \
+            is not None
+    spec = importlib.machinery.PathFinder.find_spec("tfx")
+    return spec is not None and spec.origin not in (None, "namespace")
 
 
 def _user_line() -> str | None:
@@ -163,7 +167,7 @@ def _install(check: bool = True) -> None:
     global _finder
     if _finder is None and not (check and real_tfx_installed()):
         _finder = _TfxFinder()
-        sys.meta_path.append(_finder)
+        sys.meta_path.insert(0, _finder)  # before a `tfx` folder taken for a namespace
 
 
 @contextlib.contextmanager
