@@ -13,7 +13,8 @@ from .schema_gen import ImportSchemaGen, SchemaGen
 from .statistics_gen import StatisticsGen
 from .trainer import Trainer
 from .transform import Transform
+from .tuner import Tuner
 
 __all__ = ["CsvExampleGen", "Evaluator", "ExampleValidator", "ImportExampleGen", "ImportSchemaGen",
            "Importer", "LatestBlessedModelResolver", "PreviousSpanResolver", "Pusher", "RollingWindowResolver",
-           "SchemaGen", "StatisticsGen", "Trainer", "Transform"]
+           "SchemaGen", "StatisticsGen", "Trainer", "Transform", "Tuner"]
