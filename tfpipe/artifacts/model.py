@@ -109,3 +109,22 @@ def read_hyperparameters(artifact: HyperParameters, node: str | None = None) -> 
                              fix="pass the Tuner's best_hyperparameters, or import a folder "
                              f"holding {HYPERPARAMETERS_FILE} (KerasTuner's "
                              "HyperParameters.get_config() as JSON)") from e
+
+
+INFRA_BLESSED_FILE = "INFRA_BLESSED"
+INFRA_NOT_BLESSED_FILE = "INFRA_NOT_BLESSED"
+INFRA_RECORD_FILE = "infra_validation.json"
+
+
+def write_infra_blessing(blessing: InfraBlessing, blessed: bool, reason: str, model: Model,
+                         figures: dict) -> None:
+    """TFX's marker file (the reason inside), ``infra_validation.json`` with the figures,
+    and the custom properties."""
+    with open(os.path.join(blessing.uri,
+                           INFRA_BLESSED_FILE if blessed else INFRA_NOT_BLESSED_FILE), "w") as f:
+        f.write(reason + "\n")
+    record = {"blessed": blessed, "reason": reason, "model": model.uri, **figures}
+    with open(os.path.join(blessing.uri, INFRA_RECORD_FILE), "w") as f:
+        json.dump(record, f, indent=2, sort_keys=True)
+    blessing.custom_properties.update(figures, blessed=int(blessed), reason=reason,
+                                      current_model=model.uri, current_model_id=model.id)

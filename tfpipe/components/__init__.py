@@ -7,6 +7,7 @@ from .example_gen import CsvExampleGen, ImportExampleGen
 from .evaluator import Evaluator
 from .example_validator import ExampleValidator
 from .importer import Importer
+from .infra_validator import InfraValidator
 from .pusher import Pusher
 from .resolver import LatestBlessedModelResolver, PreviousSpanResolver, RollingWindowResolver
 from .schema_gen import ImportSchemaGen, SchemaGen
@@ -16,5 +17,6 @@ from .transform import Transform
 from .tuner import Tuner
 
 __all__ = ["CsvExampleGen", "Evaluator", "ExampleValidator", "ImportExampleGen", "ImportSchemaGen",
-           "Importer", "LatestBlessedModelResolver", "PreviousSpanResolver", "Pusher", "RollingWindowResolver",
-           "SchemaGen", "StatisticsGen", "Trainer", "Transform", "Tuner"]
+           "Importer", "InfraValidator", "LatestBlessedModelResolver", "PreviousSpanResolver",
+           "Pusher", "RollingWindowResolver", "SchemaGen", "StatisticsGen", "Trainer",
+           "Transform", "Tuner"]
