@@ -5,6 +5,8 @@ Train longer:
           tfpipe run pipelines/penguin/pipeline.py -p train_steps=500
 Tune the model's hyperparameters first (KerasTuner, a few trials), then train with the best:
           tfpipe run pipelines/penguin/pipeline.py -p tune=true
+Check that the model serves (a model server process, a few requests) before pushing it:
+          tfpipe run pipelines/penguin/pipeline.py -p infra_validate=true
 Validate other data against the curated schema, stopping on anomalies:
           tfpipe run pipelines/penguin/pipeline.py -p data_root=pipelines/penguin/data/skewed \
               -p schema_file=pipelines/penguin/schema/schema.pbtxt -p fail_on_anomalies=true
@@ -13,8 +15,8 @@ import os
 
 import tfpipe
 from tfpipe.components import (CsvExampleGen, Evaluator, ExampleValidator, ImportSchemaGen,
-                               LatestBlessedModelResolver, Pusher, SchemaGen, StatisticsGen,
-                               Trainer, Transform, Tuner)
+                               InfraValidator, LatestBlessedModelResolver, Pusher, SchemaGen,
+                               StatisticsGen, Trainer, Transform, Tuner)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODULE_FILE = os.path.join(HERE, "penguin_utils.py")
@@ -41,14 +43,16 @@ def create_pipeline(data_root: str = os.path.join(HERE, "data", "labelled"),
                     train_steps: int = 100, eval_steps: int = 5, min_accuracy: float = 0.6,
                     pipeline_root: str = os.path.join(HERE, "tfpipe_output"),
                     serving_model_dir: str | None = None, tune: bool = False,
-                    max_trials: int = 4,
+                    max_trials: int = 4, infra_validate: bool = False,
                     beam_pipeline_args: tuple = ()) -> tfpipe.Pipeline:
     """The penguin pipeline. With ``schema_file`` the data is validated against that
     curated schema instead of one inferred from the data itself. A model is pushed to
     ``serving_model_dir`` (default ``<pipeline_root>/serving_model``) when it is at
     least ``min_accuracy`` accurate and no worse than the latest blessed model. With
     ``tune`` a Tuner first tries ``max_trials`` hyperparameter sets (each trained for
-    ``train_steps``) and the Trainer trains with the best."""
+    ``train_steps``) and the Trainer trains with the best. With ``infra_validate`` an
+    InfraValidator serves the model in a separate process and sends it requests made of
+    eval examples; the Pusher pushes only a model that answered them all."""
     example_gen = CsvExampleGen(input_base=os.path.abspath(data_root))
     statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
     if schema_file:
@@ -72,14 +76,18 @@ def create_pipeline(data_root: str = os.path.join(HERE, "data", "labelled"),
                           model=trainer.outputs["model"],
                           baseline_model=latest_blessed.outputs["model"],
                           eval_config=eval_config(min_accuracy))
+    infra = [InfraValidator(model=trainer.outputs["model"],
+                            examples=example_gen.outputs["examples"])] if infra_validate else []
+    infra_blessed = {"infra_blessing": v.outputs["blessing"] for v in infra}
     pusher = Pusher(model=trainer.outputs["model"], model_blessing=evaluator.outputs["blessing"],
                     push_destination=os.path.abspath(
-                        serving_model_dir or os.path.join(pipeline_root, "serving_model")))
+                        serving_model_dir or os.path.join(pipeline_root, "serving_model")),
+                    **infra_blessed)
     return tfpipe.Pipeline(
         name="penguin",
         pipeline_root=pipeline_root,
         components=[example_gen, statistics_gen, schema_gen, example_validator, transform,
-                    *tuning, trainer, latest_blessed, evaluator, pusher],
+                    *tuning, trainer, latest_blessed, evaluator, *infra, pusher],
         beam_pipeline_args=list(beam_pipeline_args),
     )
 

@@ -3,7 +3,8 @@ import os
 
 import tfpipe
 from tfpipe import Model, ModelBlessing, Output
-from tfpipe.components import (CsvExampleGen, ExampleValidator, Importer, ImportSchemaGen, Pusher,
+from tfpipe.components import (CsvExampleGen, ExampleValidator, Importer, ImportSchemaGen,
+                               InfraValidator, Pusher,
                                RollingWindowResolver, SchemaGen, StatisticsGen, Trainer, Transform,
                                Tuner)
 
@@ -21,7 +22,7 @@ def BlessedModel(model: Output[Model], blessing: Output[ModelBlessing]):
 def create_pipeline(root, data="", stage="data", module_file="", schema_file="",
                     beam_args=(), push_destination="", input_pattern="*.csv", range_config=None,
                     drift_thresholds=None, window=0, gen_id="", rename_as_statement=False,
-                    tune_args=None):
+                    tune_args=None, request_spec=None):
     if stage == "import":
         return tfpipe.Pipeline("bad", root, [Importer(source_uri=schema_file,
                                                       artifact_type=tfpipe.Schema)])
@@ -31,6 +32,11 @@ def create_pipeline(root, data="", stage="data", module_file="", schema_file="",
                         push_destination=push_destination)
         return tfpipe.Pipeline("bad", root, [fake, pusher])
     gen = CsvExampleGen(input_base=data, input_pattern=input_pattern, range_config=range_config)
+    if stage == "infra":
+        fake = BlessedModel()
+        return tfpipe.Pipeline("bad", root, [gen, fake, InfraValidator(
+            model=fake.outputs["model"], examples=gen.outputs["examples"],
+            request_spec=request_spec)])
     if gen_id:
         gen = gen.with_id(gen_id)
     if rename_as_statement:

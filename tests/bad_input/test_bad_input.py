@@ -141,6 +141,16 @@ CASES = [
          ["[Tuner] tune_args {'num_parallel_trials': 4} cannot be honoured: tfpipe runs a "
           "Tuner's trials one after another", "fix: drop tune_args or set tune_args="
           "{'num_parallel_trials': 1}"], "Tuner"),
+    Case("InfraValidator request_spec with a misspelt key", lambda t: _args(
+        t, data=GOOD_CSV, stage="infra", request_spec='{"num_example": 3}'), 3,
+         ["[InfraValidator] request_spec has no setting 'num_example'. Did you mean "
+          "'num_examples'?", "fix: request_spec takes num_examples, signature_name, "
+          "split_name"], "InfraValidator"),
+    Case("InfraValidator requests from a split the examples lack", lambda t: _args(
+        t, data=GOOD_CSV, stage="infra", request_spec='{"split_name": "test"}'), 3,
+         ["[InfraValidator] examples", "have no split 'test' to build requests from (they "
+          "have ['train', 'eval']).", "fix: set request_spec={'split_name': ...} to one of "
+          "them"], "InfraValidator"),
     Case("unwritable pipeline root", lambda t: ["-p", f"root={_write(t / 'afile', 'x')}/root",
                                                 "-p", f"data={GOOD_CSV}"], 2,
          ["cannot write to the pipeline root", "Not a directory",

@@ -5,7 +5,8 @@ alone; nothing here imports TensorFlow.
 
 One module per kind of data, in data-flow order: ``examples``, ``statistics``,
 ``schema``, ``anomalies``, ``model`` (transform outputs, hyperparameters, model,
-evaluation, blessings, push); ``base`` holds the Artifact class, the type registry and the split layout.
+evaluation, blessings, push); ``base`` holds the Artifact class, the type registry and
+the split layout.
 """
 from .anomalies import ExampleAnomalies
 from .base import DOUBLE, INT, STRING, Artifact, artifact_class

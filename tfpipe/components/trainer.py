@@ -31,7 +31,8 @@ def Trainer(examples: Input[list[Examples]], model: Output[Model], model_run: Ou
             module_file: Parameter[str], transform_graph: Input[TransformGraph] = None,
             schema: Input[Schema] = None, base_model: Input[Model] = None,
             hyperparameters: Input[HyperParameters] = None, train_args: Parameter[dict] = None,
-            eval_args: Parameter[dict] = None, custom_config: Parameter[dict] = None, context: ExecutionContext = None):
+            eval_args: Parameter[dict] = None, custom_config: Parameter[dict] = None,
+            context: ExecutionContext = None):
     """Train a model with ``run_fn(fn_args)`` from ``module_file``. ``train_args`` and
     ``eval_args`` are dicts like ``{"num_steps": 100}`` (optionally ``"splits"``;
     train and eval by default); ``custom_config`` is passed through to ``run_fn``.
