@@ -101,3 +101,27 @@ def test_pusher_refuses_a_model_that_is_not_infra_blessed(validated):
         "model not infra-blessed; nothing pushed. p99 latency ")
     assert not os.path.exists(root / "serving" / "over_budget")
 
+
+
+def _section(html: str, section: str) -> str:
+    """The text of one section of the report."""
+    import re
+
+    found = re.search(rf'<section id="{section}".*?</section>', html, re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(0)).split()) if found else ""
+
+
+@pytest.mark.slow
+def test_the_report_shows_each_verdict_with_its_figures_and_the_refused_push(validated):
+    from ..conftest import run_cli
+
+    root, outputs = validated
+    result = run_cli("report", "--metadata", str(root / "metadata.sqlite"), "-o", "-")
+    assert result.returncode == 0, result.stderr
+    infra = _section(result.stdout, "infra-validation")
+    good = outputs["good"]["blessing"].custom_properties
+    assert "INFRA BLESSED" in infra and f"latency p99 {good['latency_p99_ms']} ms" in infra
+    assert infra.count("NOT INFRA BLESSED") == 4
+    assert "is over the budget max_latency_ms=0" in infra
+    pushed = _section(result.stdout, "pushed-model")
+    assert "not pushed model not infra-blessed; nothing pushed. p99 latency" in pushed

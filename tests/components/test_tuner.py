@@ -30,7 +30,7 @@ def tuned(tmp_path_factory):
     root = tmp_path_factory.mktemp("tuner")
     result = tfpipe.run_pipeline(tfpipe.Pipeline(NAME, str(root), [*nodes, tuner, trainer]),
                                  quiet=True)
-    return result.results["Tuner"].outputs, result.results["Trainer"].outputs
+    return result.results["Tuner"].outputs, result.results["Trainer"].outputs, root
 
 
 @pytest.mark.slow
@@ -68,6 +68,20 @@ def test_the_trainer_trains_the_model_the_best_hyperparameters_describe(tuned):
     kernels = [v.shape.as_list() for v in served.variables if v.name.endswith("kernel:0")]
     hidden = [shape[1] for shape in kernels if shape[1] != 3]  # not the 3-class output
     assert hidden == [values["units"]] * values["num_layers"]
+
+
+@pytest.mark.slow
+def test_the_report_lists_the_chosen_values(tuned):
+    from ..conftest import run_cli
+
+    best, root = tuned[0]["best_hyperparameters"], tuned[2]
+    result = run_cli("report", "--metadata", str(root / "metadata.sqlite"), "-o", "-")
+    assert result.returncode == 0, result.stderr
+    html = result.stdout[result.stdout.index('<section id="hyperparameters"'):]
+    html = html[:html.index("</section>")]
+    assert f"<th>trials</th><td>{TRIALS}</td>" in html
+    for name, value in json.loads(best.custom_properties["values"]).items():
+        assert f"<td>{name}</td><td>{value}</td>" in html
 
 
 def test_the_tuner_is_a_tfx_component_with_one_output():

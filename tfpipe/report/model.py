@@ -94,7 +94,7 @@ def evaluation_html(uri: str, blessing: dict | None) -> str:
 def hyperparameters_html(properties: dict) -> str:
     """The values the Tuner chose, the number of trials and the best trial's score."""
     values = json.loads(properties.get("values") or "{}")
-    rows = [[esc(name), esc(value)] for name, value in sorted(values.items())]
+    rows = [[name, value] for name, value in sorted(values.items())]
     facts = key_values([("trials", esc(properties.get("trials", ""))),
                         ("best score", esc(properties.get("best_score", "")))])
     return facts + (table(["hyperparameter", "best value"], rows) if rows
@@ -120,9 +120,9 @@ def infra_blessing_html(properties: dict) -> str:
 
 def pushed_html(properties: dict, uri: str) -> str:
     if not properties.get("pushed"):
-        reason = properties.get("reason") or "the model was not blessed"
-        return (f"<p>{badge('NOT RUN', 'not pushed')} {esc(reason)}: nothing was copied to "
-                "the serving destination.</p>")
+        reason = properties.get("reason") or ("the model was not blessed, so nothing was "
+                                              "copied to the serving destination.")
+        return f"<p>{badge('NOT RUN', 'not pushed')} {esc(reason)}</p>"
     destination = properties.get("pushed_destination", "")
     return key_values([
         ("pushed", badge("COMPLETE", "pushed")),
