@@ -1,5 +1,6 @@
 """Loading a user's module file and finding the function a component calls in it
-(``preprocessing_fn`` for Transform, ``run_fn`` for Trainer), as TFX does.
+(``preprocessing_fn`` for Transform, ``run_fn`` for Trainer, ``tuner_fn`` for Tuner), as
+TFX does.
 
 The module is imported under its own name (``penguin_utils``) so that Beam worker
 processes can import it too: TFT pickles ``preprocessing_fn`` into a Beam step, and
