@@ -48,6 +48,9 @@ def _module(tmp: Path, text: str) -> str:
     return str(path)
 
 
+# A TFX pipeline file building its pipeline under __main__; line 5 is the one under test.
+TFX_FILE = ("from tfx import v1 as tfx\n\n\ndef _create_pipeline():\n    {}\n\n\n"
+            "if __name__ == '__main__':\n    _create_pipeline()\n")
 HEADER = "species,culmen_length_mm,culmen_depth_mm,flipper_length_mm,body_mass_g\n"
 
 CASES = [
@@ -254,6 +257,37 @@ CASES = [
          ["Error (metadata store error): no MySQL server answered at 127.0.0.1:9 "
           "(mysql://127.0.0.1:9/mlmd): Connection refused.",
           "fix: start the MySQL or MariaDB server, or correct the host and port in the URL"]),
+    # Issue 14: TFX pipeline files use what tfpipe has not got.
+    Case("a TFX component tfpipe has not got", lambda t: [], 2,
+         ["Error (definition error): TFX's tfx.components.BigQueryExampleGen is not supported "
+          "by tfpipe.", "tfx_pipeline.py:1", "fix: tfpipe offers here: CsvExampleGen, DataAccessor, Evaluator,",
+          "see docs/from-tfx.md"],
+         pipeline_file=lambda t: _write(t / "tfx_pipeline.py", "from tfx.components import "
+                                        "BigQueryExampleGen\n")),
+    Case("a TFX module tfpipe has not got", lambda t: [], 2,
+         ["Error (definition error): TFX's module tfx.extensions is not supported by tfpipe.",
+          "tfx_pipeline.py:2", "fix: tfpipe offers here: tfx.components, tfx.dsl, tfx.orchestration, tfx.proto, "
+          "tfx.types, tfx.v1;"],
+         pipeline_file=lambda t: _write(t / "tfx_pipeline.py", "import os\nfrom "
+                                        "tfx.extensions.google_cloud_big_query import "
+                                        "example_gen\n")),
+    Case("a TFX proto field tfpipe has not got", lambda t: [], 2,
+         ["Error (definition error): TrainArgs has no field 'num_epochs' that tfpipe supports.",
+          "tfx_pipeline.py:5", "fix: use num_steps, splits"],
+         pipeline_file=lambda t: _write(t / "tfx_pipeline.py", TFX_FILE.format(
+            "tfx.proto.TrainArgs(num_epochs=3)"))),
+    Case("a TFX argument tfpipe has not got", lambda t: [], 2,
+         ["Error (definition error): Trainer(custom_executor_spec=...) is not supported by "
+          "tfpipe.", "tfx_pipeline.py:5", "fix: leave it out: tfpipe's Trainer is the generic "
+          "Trainer (run_fn)"],
+         pipeline_file=lambda t: _write(t / "tfx_pipeline.py", TFX_FILE.format(
+            "tfx.components.Trainer(module_file='m.py', custom_executor_spec=object())"))),
+    Case("a TFX resolver strategy tfpipe has not got", lambda t: [], 2,
+         ["Error (definition error): TFX's tfx.v1.dsl.experimental.SpanRangeStrategy is not "
+          "supported by tfpipe.", "tfx_pipeline.py:5",
+          "fix: tfpipe offers here: LatestArtifactStrategy, LatestBlessedModelStrategy"],
+         pipeline_file=lambda t: _write(t / "tfx_pipeline.py", TFX_FILE.format(
+            "tfx.dsl.Resolver(strategy_class=tfx.dsl.experimental.SpanRangeStrategy)"))),
     # `run --watch`: a pipeline whose ExampleGen reads no spans has nothing to watch.
     Case("watching a pipeline that reads no spans", lambda t: _args(t, data=GOOD_CSV) + [
         "--watch", "--once"], 2,

@@ -9,7 +9,8 @@ from .example_validator import ExampleValidator
 from .importer import Importer
 from .infra_validator import InfraValidator
 from .pusher import Pusher
-from .resolver import LatestBlessedModelResolver, PreviousSpanResolver, RollingWindowResolver
+from .resolver import (LatestArtifactResolver, LatestBlessedModelResolver, PreviousSpanResolver,
+                       RollingWindowResolver)
 from .schema_gen import ImportSchemaGen, SchemaGen
 from .statistics_gen import StatisticsGen
 from .trainer import Trainer
@@ -17,6 +18,6 @@ from .transform import Transform
 from .tuner import Tuner
 
 __all__ = ["CsvExampleGen", "Evaluator", "ExampleValidator", "ImportExampleGen", "ImportSchemaGen",
-           "Importer", "InfraValidator", "LatestBlessedModelResolver", "PreviousSpanResolver",
-           "Pusher", "RollingWindowResolver", "SchemaGen", "StatisticsGen", "Trainer",
-           "Transform", "Tuner"]
+           "Importer", "InfraValidator", "LatestArtifactResolver", "LatestBlessedModelResolver",
+           "PreviousSpanResolver", "Pusher", "RollingWindowResolver", "SchemaGen", "StatisticsGen",
+           "Trainer", "Transform", "Tuner"]

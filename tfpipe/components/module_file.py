@@ -15,6 +15,7 @@ import os
 import sys
 from typing import Callable, Iterator
 
+from .. import tfx_imports
 from ..dsl.loader import load_module_from_file
 from ..errors import UserCodeError
 from ..fingerprint import local_imports
@@ -44,10 +45,13 @@ def _module_name(module_file: str) -> str | None:
 @contextlib.contextmanager
 def worker_pythonpath(module_file: str) -> Iterator[None]:
     """While the block runs, processes it starts (Beam's multi-process workers) find
-    the module file's folder on their PYTHONPATH."""
+    the module file's folder on their PYTHONPATH (and, for a TFX module file, the
+    ``tfx`` that tfpipe provides)."""
     before = os.environ.get("PYTHONPATH")
-    folder = os.path.dirname(os.path.abspath(module_file))
-    os.environ["PYTHONPATH"] = os.pathsep.join([folder] + ([before] if before else []))
+    folders = [os.path.dirname(os.path.abspath(module_file))]
+    if tfx_imports.in_use():  # a TFX module file: `import tfx` in the workers too
+        folders.append(tfx_imports.WORKER_PATH)
+    os.environ["PYTHONPATH"] = os.pathsep.join(folders + ([before] if before else []))
     try:
         yield
     finally:

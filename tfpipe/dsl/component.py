@@ -108,7 +108,7 @@ class Node:
         node.after_nodes = list(self.after_nodes)
         for name, value in changes.items():
             setattr(node, name, value)
-        self.derived.append((call, _caller_location(3), node))
+        self.derived.append((call, caller_location(3), node))
         return node
 
     def with_id(self, node_id: str) -> "Node":
@@ -145,11 +145,28 @@ class Node:
         return f"Node({self.id!r}, {self.spec.name})"
 
 
-def _caller_location(depth: int = 2) -> str | None:
+def caller_location(depth: int = 2) -> str | None:
     frame = sys._getframe(depth)
     while frame and frame.f_globals.get("__name__", "").startswith("tfpipe."):  # user's line
         frame = frame.f_back
     return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame else None
+
+
+def parameter_value(value: Any) -> Any:
+    """A parameter as the IR holds it: a protobuf message (``tfma.EvalConfig(...)``) as
+    the JSON dict of its fields, a TFX proto of ``tfpipe.v1.proto`` as the value tfpipe's
+    component takes, lists and dicts of them likewise; anything else unchanged."""
+    if hasattr(value, "as_parameter"):
+        return value.as_parameter()
+    if hasattr(value, "DESCRIPTOR") and hasattr(value, "SerializeToString"):
+        from google.protobuf import json_format
+
+        return json_format.MessageToDict(value, preserving_proto_field_name=True)
+    if isinstance(value, (list, tuple)):
+        return type(value)(parameter_value(v) for v in value)
+    if isinstance(value, dict):
+        return {k: parameter_value(v) for k, v in value.items()}
+    return value
 
 
 class Component:
@@ -163,11 +180,12 @@ class Component:
         self.__wrapped__ = fn
 
     def __call__(self, *args: Any, **kwargs: Any) -> Node:
-        where = _caller_location()
+        where = caller_location()
         if args:
             raise DefinitionError(f"{self.spec.name} takes keyword arguments only.", where=where,
                                   fix=f"write {self.spec.name}(name=value, ...)")
-        return Node(self.spec, dict(kwargs), where)
+        return Node(self.spec, {k: v if isinstance(v, Channel) else parameter_value(v)
+                                for k, v in kwargs.items()}, where)
 
     def __repr__(self) -> str:
         return f"<component {self.spec.name}>"
