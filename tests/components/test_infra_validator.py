@@ -24,13 +24,14 @@ def validated(tmp_path_factory):
     examples = PenguinExamples()
     good, corrupt, wrong, empty = PenguinModel(steps=5), CorruptModel(), FloatInputModel(), \
         NotAModel()
-    checks = {name: InfraValidator(model=m.outputs["model"], examples=examples.outputs["examples"],
-                                   request_spec={"num_examples": 12}, **spec).with_id(name)
+    requests = {"examples": examples.outputs["examples"], "request_spec": {"num_examples": 12}}
+    checks = {name: InfraValidator(model=m.outputs["model"], **spec).with_id(name)
               for name, m, spec in [
-                  ("good", good, {}),
-                  ("over_budget", good, {"validation_spec": {"max_latency_ms": 0}}),
-                  ("corrupt", corrupt, {}), ("wrong_signature", wrong, {}),
-                  ("no_model", empty, {})]}
+                  ("good", good, requests),
+                  ("over_budget", good, {**requests, "validation_spec": {"max_latency_ms": 0}}),
+                  ("load_only", good, {}),
+                  ("corrupt", corrupt, requests), ("wrong_signature", wrong, requests),
+                  ("no_model", empty, requests)]}
     blessing = StubBlessing(blessed=1)
     pushers = [Pusher(model=good.outputs["model"], model_blessing=blessing.outputs["blessing"],
                       infra_blessing=checks[name].outputs["blessing"],
@@ -61,6 +62,16 @@ def test_a_model_that_serves_is_infra_blessed_with_its_figures(validated):
     assert "12 requests answered" in props["reason"]
     pushed = outputs["push_good"]["pushed_model"]
     assert pushed.pushed and os.listdir(root / "serving" / "good")
+
+
+@pytest.mark.slow
+def test_without_examples_only_loading_is_checked(validated):
+    _, outputs = validated
+    blessing, marker, record = _verdict(outputs, "load_only")
+    assert marker == ["INFRA_BLESSED"] and record["requests"] == 0
+    assert blessing.custom_properties["reason"].endswith("(no examples given: no requests sent)")
+    assert blessing.custom_properties["load_seconds"] > 0
+    assert "latency_p99_ms" not in blessing.custom_properties
 
 
 @pytest.mark.slow

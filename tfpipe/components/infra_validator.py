@@ -176,22 +176,26 @@ def percentile(values: list[float], q: float) -> float:
 
 
 @component
-def InfraValidator(model: Input[Model], examples: Input[Examples], blessing: Output[InfraBlessing],
-                   request_spec: Parameter[dict] = None, validation_spec: Parameter[dict] = None,
-                   context: ExecutionContext = None):
+def InfraValidator(model: Input[Model], blessing: Output[InfraBlessing],
+                   examples: Input[Examples] = None, request_spec: Parameter[dict] = None,
+                   validation_spec: Parameter[dict] = None, context: ExecutionContext = None):
     """Serve ``model`` in a separate process, send it requests built from ``examples``
-    and bless it if every answer is right and within the latency budget.
+    and bless it if every answer is right and within the latency budget; without
+    ``examples`` only check that it loads (TFX's LOAD_ONLY mode).
     ``request_spec``: ``signature_name`` (serving_default), ``split_name`` (eval),
     ``num_examples`` (10). ``validation_spec``: ``max_loading_time_seconds`` (300),
     ``max_latency_ms`` (p99 budget; none by default)."""
     node = context.node_id
     requests = _settings(request_spec, REQUEST_DEFAULTS, "request_spec", node)
     validation = _settings(validation_spec, VALIDATION_DEFAULTS, "validation_spec", node)
-    records = request_examples(examples, requests["split_name"], requests["num_examples"], node)
-    if not records:
-        raise InputDataError(f"split {requests['split_name']!r} of {examples.uri} holds no "
-                             "examples to build requests from.", node=node,
-                             fix="point request_spec['split_name'] at a split with rows")
+    records = []
+    if examples is not None:
+        records = request_examples(examples, requests["split_name"], requests["num_examples"],
+                                   node)
+        if not records:
+            raise InputDataError(f"split {requests['split_name']!r} of {examples.uri} holds no "
+                                 "examples to build requests from.", node=node,
+                                 fix="point request_spec['split_name'] at a split with rows")
     figures: dict = {"requests": len(records)}
     server = ModelServer(serving_model_dir(model.uri), validation["max_loading_time_seconds"])
     try:
@@ -199,15 +203,18 @@ def InfraValidator(model: Input[Model], examples: Input[Examples], blessing: Out
             figures.update(load_seconds=round(server.load_seconds, 3),
                            startup_seconds=round(server.startup_seconds, 3))
             latencies = send_requests(url, records, requests["signature_name"])
-        figures.update({f"latency_p{q}_ms": round(percentile(latencies, q), 3)
-                        for q in (50, 90, 99)})
-        budget = validation["max_latency_ms"]
-        if budget is not None and figures["latency_p99_ms"] > budget:
-            raise NotBlessed(f"p99 latency {figures['latency_p99_ms']} ms is over the budget "
-                             f"max_latency_ms={budget}")
-        blessed, reason = True, (f"{len(records)} requests answered; load "
-                                 f"{figures['load_seconds']} s, p50 {figures['latency_p50_ms']}"
-                                 f" ms, p99 {figures['latency_p99_ms']} ms")
+        blessed, reason = True, f"the model loaded in {figures['load_seconds']} s"
+        if latencies:
+            figures.update({f"latency_p{q}_ms": round(percentile(latencies, q), 3)
+                            for q in (50, 90, 99)})
+            budget = validation["max_latency_ms"]
+            if budget is not None and figures["latency_p99_ms"] > budget:
+                raise NotBlessed(f"p99 latency {figures['latency_p99_ms']} ms is over the "
+                                 f"budget max_latency_ms={budget}")
+            reason = (f"{len(records)} requests answered; load {figures['load_seconds']} s, "
+                      f"p50 {figures['latency_p50_ms']} ms, p99 {figures['latency_p99_ms']} ms")
+        else:
+            reason += " (no examples given: no requests sent)"
     except NotBlessed as refusal:
         blessed, reason = False, str(refusal)
     write_infra_blessing(blessing, blessed, reason, model, figures)
