@@ -59,3 +59,10 @@ def test_compile_ir_command_writes_the_ir(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Wrote the IR of pipeline penguin" in result.stderr
     assert normalised(out.read_text()) == (GOLDEN / "penguin.ir.json").read_text()
+
+
+def test_penguin_with_tuner_and_infra_validator_ir_matches_golden():
+    ir = tfpipe.compile_pipeline(load_pipeline(
+        str(REPO / "pipelines" / "penguin" / "pipeline.py"),
+        {"tune": True, "infra_validate": True}))
+    assert_matches_golden(normalised(ir.to_json()), "penguin_tuned.ir.json")

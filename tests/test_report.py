@@ -11,8 +11,8 @@ from .user_project import check, data_only_penguin, full_penguin, pushed_version
 
 needs_chromium = pytest.mark.skipif(not browser.available(),
                                     reason="Chromium is not installed (.ci/run installs it)")
-SECTIONS = ["graph", "statistics", "schema", "anomalies", "spans", "evaluation",
-            "pushed-model"]
+SECTIONS = ["graph", "statistics", "schema", "anomalies", "spans", "hyperparameters",
+            "evaluation", "infra-validation", "pushed-model"]
 PAGE_FACTS = """JSON.stringify({
   sections: Array.from(document.querySelectorAll('section')).map(s => s.id),
   nodes: Object.fromEntries(Array.from(document.querySelectorAll('g.node'))

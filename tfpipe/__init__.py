@@ -4,8 +4,9 @@ Nothing imported here pulls in TensorFlow or Beam; executors import them when th
 """
 from .compiler import PipelineIR, compile_pipeline
 from .dsl import (Artifact, ExampleAnomalies, Examples, ExampleStatistics, ExecutionContext,
-                  Input, Model, ModelBlessing, ModelEvaluation, ModelRun, Output, Parameter,
-                  Pipeline, PushedModel, Schema, TransformCache, TransformGraph, component)
+                  HyperParameters, InfraBlessing, Input, Model, ModelBlessing, ModelEvaluation,
+                  ModelRun, Output, Parameter, Pipeline, PushedModel, Schema, TransformCache,
+                  TransformGraph, component)
 from .errors import (CompileError, DefinitionError, ExecutionError, MetadataError,
                      TfpipeError)
 from .api import run_pipeline
@@ -15,7 +16,8 @@ __version__ = "0.1.0"
 run = run_pipeline
 
 __all__ = ["Artifact", "CompileError", "DefinitionError", "ExampleAnomalies", "Examples",
-           "ExampleStatistics", "ExecutionContext", "ExecutionError", "Input", "MetadataError",
+           "ExampleStatistics", "ExecutionContext", "ExecutionError", "HyperParameters",
+           "InfraBlessing", "Input", "MetadataError",
            "Model", "ModelBlessing", "ModelEvaluation", "ModelRun", "Output", "Parameter",
            "Pipeline", "PipelineIR", "PushedModel", "Schema", "TfpipeError", "TransformCache",
            "TransformGraph", "compile_pipeline", "component", "run", "run_pipeline"]

@@ -37,6 +37,7 @@ ALIASES = {
     "tfx.v1.orchestration.metadata": "tfpipe.v1.orchestration:metadata",
     "tfx.components": "tfpipe.v1.components",
     "tfx.components.trainer.fn_args_utils": "tfpipe.v1.components",
+    "tfx.components.tuner.component": "tfpipe.v1.components",
     "tfx.dsl.components.common.resolver": "tfpipe.v1.legacy",
     "tfx.dsl.experimental.latest_blessed_model_resolver": "tfpipe.v1.legacy",
     "tfx.dsl.experimental.latest_artifacts_resolver": "tfpipe.v1.legacy",
@@ -53,6 +54,7 @@ ALIASES = {
     "tfx.proto.example_gen_pb2": "tfpipe.v1.proto",
     "tfx.proto.range_config_pb2": "tfpipe.v1.proto",
     "tfx.proto.tuner_pb2": "tfpipe.v1.proto",
+    "tfx.proto.infra_validator_pb2": "tfpipe.v1.proto",
     "tfx.types": "tfpipe.v1.types",
     "tfx.types.standard_artifacts": "tfpipe.v1.standard_artifacts",
 }

@@ -3,6 +3,10 @@
 Run it:   tfpipe run pipelines/penguin/pipeline.py
 Train longer:
           tfpipe run pipelines/penguin/pipeline.py -p train_steps=500
+Tune the model's hyperparameters first (KerasTuner, a few trials), then train with the best:
+          tfpipe run pipelines/penguin/pipeline.py -p tune=true
+Check that the model serves (a model server process, a few requests) before pushing it:
+          tfpipe run pipelines/penguin/pipeline.py -p infra_validate=true
 Validate other data against the curated schema, stopping on anomalies:
           tfpipe run pipelines/penguin/pipeline.py -p data_root=pipelines/penguin/data/skewed \
               -p schema_file=pipelines/penguin/schema/schema.pbtxt -p fail_on_anomalies=true
@@ -11,8 +15,8 @@ import os
 
 import tfpipe
 from tfpipe.components import (CsvExampleGen, Evaluator, ExampleValidator, ImportSchemaGen,
-                               LatestBlessedModelResolver, Pusher, SchemaGen, StatisticsGen,
-                               Trainer, Transform)
+                               InfraValidator, LatestBlessedModelResolver, Pusher, SchemaGen,
+                               StatisticsGen, Trainer, Transform, Tuner)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODULE_FILE = os.path.join(HERE, "penguin_utils.py")
@@ -38,12 +42,17 @@ def create_pipeline(data_root: str = os.path.join(HERE, "data", "labelled"),
                     schema_file: str | None = None, fail_on_anomalies: bool = False,
                     train_steps: int = 100, eval_steps: int = 5, min_accuracy: float = 0.6,
                     pipeline_root: str = os.path.join(HERE, "tfpipe_output"),
-                    serving_model_dir: str | None = None,
+                    serving_model_dir: str | None = None, tune: bool = False,
+                    max_trials: int = 4, infra_validate: bool = False,
                     beam_pipeline_args: tuple = ()) -> tfpipe.Pipeline:
     """The penguin pipeline. With ``schema_file`` the data is validated against that
     curated schema instead of one inferred from the data itself. A model is pushed to
     ``serving_model_dir`` (default ``<pipeline_root>/serving_model``) when it is at
-    least ``min_accuracy`` accurate and no worse than the latest blessed model."""
+    least ``min_accuracy`` accurate and no worse than the latest blessed model. With
+    ``tune`` a Tuner first tries ``max_trials`` hyperparameter sets (each trained for
+    ``train_steps``) and the Trainer trains with the best. With ``infra_validate`` an
+    InfraValidator serves the model in a separate process and sends it requests made of
+    eval examples; the Pusher pushes only a model that answered them all."""
     example_gen = CsvExampleGen(input_base=os.path.abspath(data_root))
     statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
     if schema_file:
@@ -55,24 +64,30 @@ def create_pipeline(data_root: str = os.path.join(HERE, "data", "labelled"),
                                          fail_on_anomalies=fail_on_anomalies)
     transform = Transform(examples=example_gen.outputs["examples"],
                           schema=schema_gen.outputs["schema"], module_file=MODULE_FILE)
-    trainer = Trainer(examples=transform.outputs["transformed_examples"],
-                      transform_graph=transform.outputs["transform_graph"],
-                      schema=schema_gen.outputs["schema"], module_file=MODULE_FILE,
-                      train_args={"num_steps": train_steps},
-                      eval_args={"num_steps": eval_steps})
+    training = dict(examples=transform.outputs["transformed_examples"],
+                    transform_graph=transform.outputs["transform_graph"],
+                    schema=schema_gen.outputs["schema"], module_file=MODULE_FILE,
+                    train_args={"num_steps": train_steps}, eval_args={"num_steps": eval_steps})
+    tuning = [Tuner(**training, custom_config={"max_trials": max_trials})] if tune else []
+    tuned = {"hyperparameters": t.outputs["best_hyperparameters"] for t in tuning}
+    trainer = Trainer(**training, **tuned)
     latest_blessed = LatestBlessedModelResolver(candidate=trainer.outputs["model"])
     evaluator = Evaluator(examples=example_gen.outputs["examples"],
                           model=trainer.outputs["model"],
                           baseline_model=latest_blessed.outputs["model"],
                           eval_config=eval_config(min_accuracy))
+    infra = [InfraValidator(model=trainer.outputs["model"],
+                            examples=example_gen.outputs["examples"])] if infra_validate else []
+    infra_blessed = {"infra_blessing": v.outputs["blessing"] for v in infra}
     pusher = Pusher(model=trainer.outputs["model"], model_blessing=evaluator.outputs["blessing"],
                     push_destination=os.path.abspath(
-                        serving_model_dir or os.path.join(pipeline_root, "serving_model")))
+                        serving_model_dir or os.path.join(pipeline_root, "serving_model")),
+                    **infra_blessed)
     return tfpipe.Pipeline(
         name="penguin",
         pipeline_root=pipeline_root,
         components=[example_gen, statistics_gen, schema_gen, example_validator, transform,
-                    trainer, latest_blessed, evaluator, pusher],
+                    *tuning, trainer, latest_blessed, evaluator, *infra, pusher],
         beam_pipeline_args=list(beam_pipeline_args),
     )
 

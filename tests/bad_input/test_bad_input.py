@@ -122,6 +122,38 @@ CASES = [
                "    raise ValueError('learning rate must be positive')\n")), 3,
          ["[Trainer] Trainer failed in user code: ValueError: learning rate must be positive",
           "module.py:6"], "Trainer"),
+    Case("module file without tuner_fn", lambda t: _args(
+        t, data=GOOD_CSV, stage="tuner", module_file=_module(
+            t, IDENTITY_PREPROCESSING + "\n\ndef tuner(fn_args):\n    pass\n")), 3,
+         ["[Tuner] tuner_fn is not defined in module_file", "module.py (it has 'tuner': a typo?)",
+          "fix: define `def tuner_fn(fn_args):` at the top level of module.py"], "Tuner"),
+    Case("tuner_fn returning the tuner alone", lambda t: _args(
+        t, data=GOOD_CSV, stage="tuner", module_file=_module(
+            t, IDENTITY_PREPROCESSING + "\n\ndef tuner_fn(fn_args):\n"
+               "    import keras_tuner\n"
+               "    return keras_tuner.RandomSearch(lambda hp: None, max_trials=1,\n"
+               "                                    directory=fn_args.working_dir)\n")), 3,
+         ["[Tuner] tuner_fn returned a RandomSearch, but it must return "
+          "TunerFnResult(tuner=<a KerasTuner tuner>, fit_kwargs=<a dict of tuner.search "
+          "arguments>).", "module.py:5", "fix: end tuner_fn with `return TunerFnResult("],
+         "Tuner"),
+    Case("Tuner asked for parallel trials", lambda t: _args(
+        t, data=GOOD_CSV, stage="tuner", tune_args='{"num_parallel_trials": 4}',
+        module_file=_module(t, IDENTITY_PREPROCESSING + "\n\ndef tuner_fn(fn_args):\n"
+                               "    raise AssertionError('not reached')\n")), 3,
+         ["[Tuner] tune_args {'num_parallel_trials': 4} cannot be honoured: tfpipe runs a "
+          "Tuner's trials one after another", "fix: drop tune_args or set tune_args="
+          "{'num_parallel_trials': 1}"], "Tuner"),
+    Case("InfraValidator request_spec with a misspelt key", lambda t: _args(
+        t, data=GOOD_CSV, stage="infra", request_spec='{"num_example": 3}'), 3,
+         ["[InfraValidator] request_spec has no setting 'num_example'. Did you mean "
+          "'num_examples'?", "fix: request_spec takes num_examples, signature_name, "
+          "split_name"], "InfraValidator"),
+    Case("InfraValidator requests from a split the examples lack", lambda t: _args(
+        t, data=GOOD_CSV, stage="infra", request_spec='{"split_name": "test"}'), 3,
+         ["[InfraValidator] examples", "have no split 'test' to build requests from (they "
+          "have ['train', 'eval']).", "fix: set request_spec={'split_name': ...} to one of "
+          "them"], "InfraValidator"),
     Case("unwritable pipeline root", lambda t: ["-p", f"root={_write(t / 'afile', 'x')}/root",
                                                 "-p", f"data={GOOD_CSV}"], 2,
          ["cannot write to the pipeline root", "Not a directory",

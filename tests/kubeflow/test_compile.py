@@ -166,3 +166,19 @@ def test_cluster_settings_of_the_pipeline_reach_the_yaml(tmp_path):
     assert args[args.index("--metadata") + 1] == "mysql://tfpipe@mysql.kubeflow:3306/tfpipe"
     gen = spec.root.dag.tasks["csvexamplegen"].inputs.parameters["input_base"]
     assert gen.runtime_value.constant.string_value == "gs://bucket/data"
+
+
+TUNED = ["-p", "tune=true", "-p", "infra_validate=true"]
+
+
+def test_penguin_with_tuner_and_infra_validator_matches_golden_and_parses(tmp_path):
+    """The optional nodes of the penguin pipeline (Tuner, InfraValidator) as KFP tasks."""
+    out = tmp_path / "penguin_tuned.yaml"
+    result = run_cli("compile", pipeline_file("penguin"), *TUNED, "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    text = out.read_text()
+    assert_matches_golden(text, "penguin_tuned.kfp.yaml")
+    tasks = strict_spec(text).root.dag.tasks
+    assert {"tuner", "infravalidator"} <= set(tasks)
+    assert "tuner" in tasks["trainer"].dependent_tasks
+    assert "infravalidator" in tasks["pusher"].dependent_tasks

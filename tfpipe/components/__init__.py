@@ -7,6 +7,7 @@ from .example_gen import CsvExampleGen, ImportExampleGen
 from .evaluator import Evaluator
 from .example_validator import ExampleValidator
 from .importer import Importer
+from .infra_validator import InfraValidator
 from .pusher import Pusher
 from .resolver import (LatestArtifactResolver, LatestBlessedModelResolver, PreviousSpanResolver,
                        RollingWindowResolver)
@@ -14,7 +15,9 @@ from .schema_gen import ImportSchemaGen, SchemaGen
 from .statistics_gen import StatisticsGen
 from .trainer import Trainer
 from .transform import Transform
+from .tuner import Tuner
 
 __all__ = ["CsvExampleGen", "Evaluator", "ExampleValidator", "ImportExampleGen", "ImportSchemaGen",
-           "Importer", "LatestArtifactResolver", "LatestBlessedModelResolver", "PreviousSpanResolver", "Pusher", "RollingWindowResolver",
-           "SchemaGen", "StatisticsGen", "Trainer", "Transform"]
+           "Importer", "InfraValidator", "LatestArtifactResolver", "LatestBlessedModelResolver",
+           "PreviousSpanResolver", "Pusher", "RollingWindowResolver", "SchemaGen", "StatisticsGen",
+           "Trainer", "Transform", "Tuner"]

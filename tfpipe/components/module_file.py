@@ -1,5 +1,6 @@
 """Loading a user's module file and finding the function a component calls in it
-(``preprocessing_fn`` for Transform, ``run_fn`` for Trainer), as TFX does.
+(``preprocessing_fn`` for Transform, ``run_fn`` for Trainer, ``tuner_fn`` for Tuner), as
+TFX does.
 
 The module is imported under its own name (``penguin_utils``) so that Beam worker
 processes can import it too: TFT pickles ``preprocessing_fn`` into a Beam step, and
@@ -82,6 +83,12 @@ def load_user_function(module_file: str, function: str, node: str, signature: st
                         f"{os.path.basename(module_file)}")
 
 
+def def_line(fn: Callable) -> str | None:
+    """``file:line`` of a function's ``def``, where an error about what it returns points."""
+    code = getattr(fn, "__code__", None)
+    return f"{code.co_filename}:{code.co_firstlineno}" if code else None
+
+
 class ReturnsDict:
     """A user function of one argument that must return a dict (``preprocessing_fn``): any other result is
     a UserCodeError at the function's ``def`` line, saying what it must return. A class,
@@ -94,9 +101,8 @@ class ReturnsDict:
     def __call__(self, inputs):
         result = self.fn(inputs)
         if not isinstance(result, dict):
-            code = getattr(self.fn, "__code__", None)
-            where = f"{code.co_filename}:{code.co_firstlineno}" if code else None
             raise UserCodeError(f"{self.__name__} returned a {type(result).__name__}, but it "
-                                f"must return {self.contract}.", node=self.node, where=where,
+                                f"must return {self.contract}.", node=self.node,
+                                where=def_line(self.fn),
                                 fix=f"end {self.__name__} with `return {{'name': tensor, ...}}`")
         return result

@@ -1,6 +1,7 @@
 """What users write: artifact types, annotations, components and pipelines."""
 from .annotations import Input, Output, Parameter
-from ..artifacts import (Artifact, ExampleAnomalies, Examples, ExampleStatistics, Model,
+from ..artifacts import (Artifact, ExampleAnomalies, Examples, ExampleStatistics,
+                        HyperParameters, InfraBlessing, Model,
                         ModelBlessing, ModelEvaluation, ModelRun, PushedModel, Schema,
                         TransformCache, TransformGraph)
 from .component import Channel, Component, ComponentSpec, Node, component
@@ -8,6 +9,7 @@ from .context import ExecutionContext
 from .pipeline import Pipeline
 
 __all__ = ["Artifact", "Channel", "Component", "ComponentSpec", "ExampleAnomalies", "Examples",
-           "ExampleStatistics", "ExecutionContext", "Input", "Model", "ModelBlessing",
+           "ExampleStatistics", "ExecutionContext", "HyperParameters", "InfraBlessing", "Input",
+           "Model", "ModelBlessing",
            "ModelEvaluation", "ModelRun", "Node", "Output", "Parameter", "Pipeline",
            "PushedModel", "Schema", "TransformCache", "TransformGraph", "component"]

@@ -98,10 +98,17 @@ def sections(store, run: Run, ir=None) -> list[Section]:
         Section("spans", "Span history", spans.span_history_html(
             span_history(store, run.pipeline),
             {o.artifact.properties.get("span") for o in of("Examples")})),
+        Section("hyperparameters", "Tuned hyperparameters", _per_node(
+            of("HyperParameters"),
+            lambda o: model.hyperparameters_html(o.artifact.custom_properties),
+            "This run tuned no hyperparameters (no Tuner ran).")),
         Section("evaluation", "Model evaluation", _per_node(
             evaluations, lambda o: _evaluation(o, outputs),
             "This run evaluated no model (no Evaluator ran).") + "".join(
                 model.blessing_html(b.artifact.custom_properties) for b in blessings_alone)),
+        Section("infra-validation", "Infra validation", _per_node(
+            of("InfraBlessing"), lambda o: model.infra_blessing_html(o.artifact.custom_properties),
+            "This run did not check that the model serves (no InfraValidator ran).")),
         Section("pushed-model", "Pushed model", _per_node(
             of("PushedModel"),
             lambda o: model.pushed_html(o.artifact.custom_properties, o.artifact.uri),

@@ -11,14 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from .. import components as native
-from ..components.trainer import DataAccessor, FnArgs
+from ..components.fn_args import DataAccessor, FnArgs, TunerFnResult
 from ..dsl import Node
 from ..dsl.component import caller_location
 from ..errors import DefinitionError
 
 __all__ = ["CsvExampleGen", "DataAccessor", "Evaluator", "ExampleValidator", "FnArgs",
-           "ImportExampleGen", "ImportSchemaGen", "Importer", "Pusher", "SchemaGen",
-           "StatisticsGen", "Trainer", "Transform"]
+           "ImportExampleGen", "ImportSchemaGen", "Importer", "InfraValidator", "Pusher",
+           "SchemaGen", "StatisticsGen", "Trainer", "Transform", "Tuner", "TunerFnResult"]
 
 
 def _refuse(component: str, **given: tuple[Any, str]) -> None:
@@ -122,6 +122,26 @@ def Trainer(examples=None, transformed_examples=None, transform_graph=None, sche
                 hyperparameters=hyperparameters, train_args=train_args, eval_args=eval_args,
                 custom_config=custom_config)
     return native.Trainer(module_file=module_file, **args)
+
+
+def Tuner(examples=None, schema=None, transform_graph=None, base_model=None,
+          module_file: str | None = None, tuner_fn: str | None = None, train_args=None,
+          eval_args=None, tune_args=None, custom_config: dict | None = None) -> Node:
+    _refuse("Tuner",
+            tuner_fn=(tuner_fn, "give module_file, the file that defines tuner_fn"),
+            base_model=(base_model, "leave it out: tfpipe's Tuner starts each trial afresh"))
+    return native.Tuner(module_file=module_file, **_set(
+        examples=examples, schema=schema, transform_graph=transform_graph,
+        train_args=train_args, eval_args=eval_args, tune_args=tune_args,
+        custom_config=custom_config))
+
+
+def InfraValidator(model=None, serving_spec=None, examples=None, request_spec=None,
+                   validation_spec=None) -> Node:
+    """``serving_spec`` (TFX's server binary and platform) is not used: tfpipe serves the
+    model with its own TensorFlow process (docs/evaluation-and-push.md)."""
+    return native.InfraValidator(model=model, **_set(
+        examples=examples, request_spec=request_spec, validation_spec=validation_spec))
 
 
 def Evaluator(examples=None, model=None, baseline_model=None, feature_slicing_spec=None,

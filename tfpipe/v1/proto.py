@@ -12,8 +12,10 @@ from typing import Any
 from ..dsl.component import caller_location, parameter_value
 from ..errors import DefinitionError
 
-__all__ = ["EvalArgs", "Input", "Output", "PushDestination", "RangeConfig", "RollingRange",
-           "SplitConfig", "StaticRange", "TrainArgs", "TuneArgs"]
+__all__ = ["EvalArgs", "Input", "KubernetesConfig", "LocalDockerConfig", "Output",
+           "PushDestination", "RangeConfig", "RequestSpec", "RollingRange", "ServingSpec",
+           "SplitConfig", "StaticRange", "TensorFlowServing", "TensorFlowServingRequestSpec",
+           "TrainArgs", "TuneArgs", "ValidationSpec"]
 
 
 class ProtoLike:
@@ -145,3 +147,55 @@ class TuneArgs(ProtoLike):
     """``tuner_pb2.TuneArgs(num_parallel_trials=1)``."""
     PROTO = "TuneArgs"
     FIELDS = ("num_parallel_trials",)
+
+
+class TensorFlowServing(ProtoLike):
+    PROTO = "TensorFlowServing"
+    FIELDS = ("tags", "image_name")
+
+
+class LocalDockerConfig(ProtoLike):
+    PROTO = "LocalDockerConfig"
+    FIELDS = ("client_timeout_seconds", "client_base_url", "client_api_version")
+
+
+class KubernetesConfig(ProtoLike):
+    PROTO = "KubernetesConfig"
+    FIELDS = ("service_account_name", "active_deadline_seconds", "serving_pod_overrides")
+
+
+class ServingSpec(ProtoLike):
+    """``infra_validator_pb2.ServingSpec(tensorflow_serving=..., local_docker=...)``: which
+    server binary on which platform. tfpipe's InfraValidator always serves with its own
+    TensorFlow process on the machine running the node, so the choice is not used."""
+    PROTO = "ServingSpec"
+    FIELDS = ("tensorflow_serving", "local_docker", "kubernetes", "model_name")
+
+
+class TensorFlowServingRequestSpec(ProtoLike):
+    PROTO = "TensorFlowServingRequestSpec"
+    FIELDS = ("signature_names", "tags")
+
+
+class RequestSpec(ProtoLike):
+    """``infra_validator_pb2.RequestSpec(tensorflow_serving=TensorFlowServingRequestSpec(
+    signature_names=[...]), split_name=..., num_examples=...)``: tfpipe's ``request_spec``
+    (one signature: the first name)."""
+    PROTO = "RequestSpec"
+    FIELDS = ("tensorflow_serving", "split_name", "num_examples")
+
+    def as_parameter(self) -> dict:
+        names = list(getattr(self.tensorflow_serving, "signature_names", None) or [])
+        if len(names) > 1:
+            raise DefinitionError(f"RequestSpec names {len(names)} signatures; tfpipe's "
+                                  "InfraValidator sends its requests to one.",
+                                  where=caller_location(), fix="give one signature name")
+        return {k: v for k, v in {"signature_name": names[0] if names else None,
+                                  "split_name": self.split_name,
+                                  "num_examples": self.num_examples}.items() if v is not None}
+
+
+class ValidationSpec(ProtoLike):
+    """``infra_validator_pb2.ValidationSpec(max_loading_time_seconds=...)``."""
+    PROTO = "ValidationSpec"
+    FIELDS = ("max_loading_time_seconds",)
