@@ -4,10 +4,11 @@ from ..artifacts import (Artifact, ExampleAnomalies, Examples, ExampleStatistics
                         ModelBlessing, ModelEvaluation, ModelRun, PushedModel, Schema,
                         TransformCache, TransformGraph)
 from .component import Channel, Component, ComponentSpec, Node, component
+from .condition import Cond, If
 from .context import ExecutionContext
 from .pipeline import Pipeline
 
-__all__ = ["Artifact", "Channel", "Component", "ComponentSpec", "ExampleAnomalies", "Examples",
-           "ExampleStatistics", "ExecutionContext", "Input", "Model", "ModelBlessing",
-           "ModelEvaluation", "ModelRun", "Node", "Output", "Parameter", "Pipeline",
-           "PushedModel", "Schema", "TransformCache", "TransformGraph", "component"]
+__all__ = ["Artifact", "Channel", "Component", "ComponentSpec", "Cond", "ExampleAnomalies",
+           "Examples", "ExampleStatistics", "ExecutionContext", "If", "Input", "Model",
+           "ModelBlessing", "ModelEvaluation", "ModelRun", "Node", "Output", "Parameter",
+           "Pipeline", "PushedModel", "Schema", "TransformCache", "TransformGraph", "component"]

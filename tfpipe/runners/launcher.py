@@ -34,6 +34,7 @@ class NodeResult:
     execution_id: int | None = None
     cache_note: str = ""
     error: TfpipeError | None = None
+    reason: str = ""  # why a node was skipped
 
     @property
     def outputs(self) -> dict[str, Artifact]:
@@ -103,6 +104,21 @@ def _has_files(uri: str) -> bool:
     return os.path.isfile(uri) or (os.path.isdir(uri) and any(os.scandir(uri)))
 
 
+def _properties(ir: PipelineIR, node: NodeIR, run_id: str) -> dict:
+    return {"node_id": node.id, "pipeline": ir.name, "run_id": run_id,
+            "parameters": json.dumps(node.parameters, sort_keys=True, default=str)}
+
+
+def skip(store, ir: PipelineIR, node: NodeIR, run_id: str, inputs: dict[str, list[Artifact]],
+         reason: str) -> NodeResult:
+    """Record that a node's conditions kept it from running (``reason`` says which), so
+    that ``tfpipe runs`` and the report show it as skipped."""
+    ctxs = mlmd_contexts.for_node(store, ir.name, run_id, node.id)
+    e = executions.record_skipped(store, node.component, ctxs, inputs,
+                                  _properties(ir, node, run_id), reason)
+    return NodeResult(node.id, "skipped", execution_id=e.id, reason=reason)
+
+
 def launch(store, ir: PipelineIR, node: NodeIR, run_id: str,
            inputs: dict[str, list[Artifact]],
            output_uris: dict[str, str] | None = None,
@@ -121,9 +137,8 @@ def launch(store, ir: PipelineIR, node: NodeIR, run_id: str,
         return NodeResult(node.id, "failed", {}, time.monotonic() - started, error=error)
     ctxs = mlmd_contexts.for_node(store, ir.name, run_id, node.id)
     key = cache.cache_key(parts)
-    props = {"node_id": node.id, "pipeline": ir.name, "run_id": run_id, "cache_key": key,
-             "cache_parts": json.dumps(parts, sort_keys=True),
-             "parameters": json.dumps(node.parameters, sort_keys=True, default=str)}
+    props = {**_properties(ir, node, run_id), "cache_key": key,
+             "cache_parts": json.dumps(parts, sort_keys=True)}
     note = "cache disabled"
     if node.enable_cache:
         reused, latest_parts = _find_cached(store, ir, node, key)
