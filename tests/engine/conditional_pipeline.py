@@ -21,17 +21,19 @@ def Judge(examples: Input[Examples], blessing: Output[ModelBlessing],
 
 
 @tfpipe.component
-def Ship(blessing: Input[ModelBlessing], pushed: Output[PushedModel]):
+def Ship(blessing: Input[ModelBlessing], pushed: Output[PushedModel],
+         note: Parameter[str] = "shipped"):
     with open(os.path.join(pushed.uri, "pushed.txt"), "w") as f:
-        f.write(blessing.uri)
+        f.write(note)
     pushed.custom_properties["pushed"] = 1
 
 
-def create_pipeline(root: str, score: float = 0.5) -> tfpipe.Pipeline:
+def create_pipeline(root: str = "out", score: float = 0.5,
+                    note: str = "shipped") -> tfpipe.Pipeline:
     produce = Produce()
     judge = Judge(examples=produce.outputs["examples"], score=score)
     with tfpipe.If(judge.outputs["blessing"].property("blessed") == 1):
-        ship = Ship(blessing=judge.outputs["blessing"])
+        ship = Ship(blessing=judge.outputs["blessing"], note=note)
         with tfpipe.If(judge.outputs["blessing"].property("score") > 0.8):
             canary = Ship(blessing=judge.outputs["blessing"]).with_id("canary")
     return tfpipe.Pipeline("conditional", root, [produce, judge, ship, canary])
