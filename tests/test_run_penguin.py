@@ -127,19 +127,21 @@ def test_the_pushed_model_predicts_species_from_raw_csv_rows(first_run):
     assert all(abs(sum(p) - 1) < 1e-3 for p in predictions.numpy().tolist())
 
 
-def test_a_model_below_the_threshold_is_not_blessed_and_nothing_is_pushed(first_run):
+def test_a_model_below_the_threshold_is_not_blessed_and_the_pusher_is_skipped(first_run):
     root, _ = first_run
     before = _pushed_versions(root)
     result = run_cli("run", PIPELINE, "-p", f"pipeline_root={root}", "-p", "train_steps=7",
                      "-p", "min_accuracy=1.01")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "✔ Trainer  finished" in result.stdout  # a new model
+    assert ("– Pusher  skipped (Evaluator.outputs['blessing'].custom_property('blessed') == 1 "
+            "is false (it is 0))") in result.stdout
     store = Store(root / "metadata.sqlite")
     latest = store.executions("penguin", "Evaluator")[-1]
     [blessing] = [a for a in store.outputs(latest.id) if "/blessing/" in a.uri]
     assert blessing.custom_properties["blessed"].int_value == 0
     assert "1.01" in blessing.custom_properties["reason"].string_value
     pusher = store.executions("penguin", "Pusher")[-1]
-    [pushed] = store.outputs(pusher.id)
-    assert pushed.custom_properties["pushed"].int_value == 0
+    assert "is false" in pusher.custom_properties["skipped"].string_value
+    assert store.outputs(pusher.id) == []
     assert _pushed_versions(root) == before, "the served versions are untouched"

@@ -43,7 +43,8 @@ def create_pipeline(data_root: str = os.path.join(HERE, "data", "labelled"),
     """The penguin pipeline. With ``schema_file`` the data is validated against that
     curated schema instead of one inferred from the data itself. A model is pushed to
     ``serving_model_dir`` (default ``<pipeline_root>/serving_model``) when it is at
-    least ``min_accuracy`` accurate and no worse than the latest blessed model."""
+    least ``min_accuracy`` accurate and no worse than the latest blessed model; otherwise
+    the Pusher is skipped (a condition on the blessing, as TFX's ``Cond``)."""
     example_gen = CsvExampleGen(input_base=os.path.abspath(data_root))
     statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
     if schema_file:
@@ -65,9 +66,11 @@ def create_pipeline(data_root: str = os.path.join(HERE, "data", "labelled"),
                           model=trainer.outputs["model"],
                           baseline_model=latest_blessed.outputs["model"],
                           eval_config=eval_config(min_accuracy))
-    pusher = Pusher(model=trainer.outputs["model"], model_blessing=evaluator.outputs["blessing"],
-                    push_destination=os.path.abspath(
-                        serving_model_dir or os.path.join(pipeline_root, "serving_model")))
+    with tfpipe.If(evaluator.outputs["blessing"].property("blessed") == 1):  # else: skipped
+        pusher = Pusher(model=trainer.outputs["model"],
+                        model_blessing=evaluator.outputs["blessing"],
+                        push_destination=os.path.abspath(
+                            serving_model_dir or os.path.join(pipeline_root, "serving_model")))
     return tfpipe.Pipeline(
         name="penguin",
         pipeline_root=pipeline_root,

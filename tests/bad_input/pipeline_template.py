@@ -19,7 +19,8 @@ def BlessedModel(model: Output[Model], blessing: Output[ModelBlessing]):
 
 def create_pipeline(root, data="", stage="data", module_file="", schema_file="",
                     beam_args=(), push_destination="", input_pattern="*.csv", range_config=None,
-                    drift_thresholds=None, window=0, gen_id="", rename_as_statement=False):
+                    drift_thresholds=None, window=0, gen_id="", rename_as_statement=False,
+                    condition_property="", condition_on_missing_node=False):
     if stage == "import":
         return tfpipe.Pipeline("bad", root, [Importer(source_uri=schema_file,
                                                       artifact_type=tfpipe.Schema)])
@@ -29,6 +30,12 @@ def create_pipeline(root, data="", stage="data", module_file="", schema_file="",
                         push_destination=push_destination)
         return tfpipe.Pipeline("bad", root, [fake, pusher])
     gen = CsvExampleGen(input_base=data, input_pattern=input_pattern, range_config=range_config)
+    if condition_property:  # StatisticsGen only if the stand-in's blessing says so
+        fake = BlessedModel()
+        with tfpipe.If(fake.outputs["blessing"].property(condition_property) == 1):
+            stats = StatisticsGen(examples=gen.outputs["examples"])
+        nodes = [gen, stats] + ([] if condition_on_missing_node else [fake])
+        return tfpipe.Pipeline("bad", root, nodes)
     if gen_id:
         gen = gen.with_id(gen_id)
     if rename_as_statement:

@@ -195,6 +195,18 @@ CASES = [
           "new node, but the pipeline holds the original 'CsvExampleGen', so the change is "
           "lost.", "pipeline.py:", "fix: use the node it returns, e.g. x = x.with_id('renamed'), "
           "and put that in the pipeline"]),
+    Case("condition on a node not in the pipeline", lambda t: _args(
+        t, data=GOOD_CSV, condition_property="blessed", condition_on_missing_node="true"), 2,
+         ["Error (compile error): [StatisticsGen] it runs only if "
+          "BlessedModel.outputs['blessing'].property('blessed') == 1, but 'BlessedModel' is "
+          "not in the pipeline.", "pipeline.py:", "fix: add BlessedModel to "
+          "Pipeline(components=[...])"]),
+    Case("condition on a property the artifact does not have", lambda t: _args(
+        t, data=GOOD_CSV, condition_property="blesed"), 3,
+         ["Error (execution failed): [StatisticsGen] the condition "
+          "BlessedModel.outputs['blessing'].custom_property('blesed') == 1 tests a custom "
+          "property that the artifact", "does not have (it has: blessed).",
+          "fix: test a property that the upstream component records"], "StatisticsGen"),
     Case("Importer of a path that does not exist", lambda t: _args(
         t, stage="import", schema_file=t / "nowhere"), 3,
          ["Error (bad input data): [Importer] source_uri", "nowhere does not exist.",

@@ -119,6 +119,17 @@ def skip(store, ir: PipelineIR, node: NodeIR, run_id: str, inputs: dict[str, lis
     return NodeResult(node.id, "skipped", execution_id=e.id, reason=reason)
 
 
+def refuse(store, ir: PipelineIR, node: NodeIR, run_id: str, inputs: dict[str, list[Artifact]],
+           error: TfpipeError) -> NodeResult:
+    """Record a node that fails before it starts (its condition cannot be evaluated):
+    a FAILED execution with the error and no outputs."""
+    ctxs = mlmd_contexts.for_node(store, ir.name, run_id, node.id)
+    execution = executions.register(store, node.component, ctxs, inputs,
+                                    _properties(ir, node, run_id))
+    executions.fail(store, execution, ctxs, {}, str(error))
+    return NodeResult(node.id, "failed", execution_id=execution.id, error=error)
+
+
 def launch(store, ir: PipelineIR, node: NodeIR, run_id: str,
            inputs: dict[str, list[Artifact]],
            output_uris: dict[str, str] | None = None,

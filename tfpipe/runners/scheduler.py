@@ -27,7 +27,7 @@ from ..metadata import contexts, executions
 from ..metadata.store import connect, describe, serialised
 from ..metadata.types import RUN
 from . import conditions
-from .launcher import NodeResult, launch, skip
+from .launcher import NodeResult, launch, refuse, skip
 from .partial import latest_outputs, select
 
 DEFAULT_PARALLELISM = 2
@@ -127,7 +127,7 @@ class _Run:
                     (c.producer, c.output): self.results[c.producer].outputs.get(c.output)
                     for c in node.conditions}, node_id)
             except TfpipeError as error:
-                return NodeResult(node_id, "failed", error=error)
+                return refuse(self.store, self.ir, node, self.run_id, inputs, error)
             if reason:
                 return skip(self.store, self.ir, node, self.run_id, inputs, reason)
         if blocked:
