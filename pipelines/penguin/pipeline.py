@@ -1,6 +1,7 @@
 """Palmer penguins: classify the species from four body measurements.
 
 Run it:   tfpipe run pipelines/penguin/pipeline.py
+          (a blessed model is pushed, and predicts the species of data/unlabelled.csv)
 Train longer:
           tfpipe run pipelines/penguin/pipeline.py -p train_steps=500
 Validate other data against the curated schema, stopping on anomalies:
@@ -10,9 +11,9 @@ Validate other data against the curated schema, stopping on anomalies:
 import os
 
 import tfpipe
-from tfpipe.components import (CsvExampleGen, Evaluator, ExampleValidator, ImportSchemaGen,
-                               LatestBlessedModelResolver, Pusher, SchemaGen, StatisticsGen,
-                               Trainer, Transform)
+from tfpipe.components import (BulkInferrer, CsvExampleGen, Evaluator, ExampleValidator,
+                               ImportSchemaGen, LatestBlessedModelResolver, Pusher, SchemaGen,
+                               StatisticsGen, Trainer, Transform)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODULE_FILE = os.path.join(HERE, "penguin_utils.py")
@@ -39,12 +40,14 @@ def create_pipeline(data_root: str = os.path.join(HERE, "data", "labelled"),
                     train_steps: int = 100, eval_steps: int = 5, min_accuracy: float = 0.6,
                     pipeline_root: str = os.path.join(HERE, "tfpipe_output"),
                     serving_model_dir: str | None = None,
+                    unlabelled_data: str = os.path.join(HERE, "data", "unlabelled.csv"),
                     beam_pipeline_args: tuple = ()) -> tfpipe.Pipeline:
     """The penguin pipeline. With ``schema_file`` the data is validated against that
     curated schema instead of one inferred from the data itself. A model is pushed to
     ``serving_model_dir`` (default ``<pipeline_root>/serving_model``) when it is at
-    least ``min_accuracy`` accurate and no worse than the latest blessed model; otherwise
-    the Pusher is skipped (a condition on the blessing, as TFX's ``Cond``)."""
+    least ``min_accuracy`` accurate and no worse than the latest blessed model, and the
+    same model predicts the species of the rows of ``unlabelled_data`` (BulkInferrer);
+    otherwise both are skipped (a condition on the blessing, as TFX's ``Cond``)."""
     example_gen = CsvExampleGen(input_base=os.path.abspath(data_root))
     statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
     if schema_file:
@@ -61,6 +64,10 @@ def create_pipeline(data_root: str = os.path.join(HERE, "data", "labelled"),
                       schema=schema_gen.outputs["schema"], module_file=MODULE_FILE,
                       train_args={"num_steps": train_steps},
                       eval_args={"num_steps": eval_steps})
+    unlabelled_gen = CsvExampleGen(
+        input_base=os.path.dirname(os.path.abspath(unlabelled_data)),
+        input_pattern=os.path.basename(unlabelled_data),
+        splits={"unlabelled": 1}).with_id("UnlabelledExampleGen")
     latest_blessed = LatestBlessedModelResolver(candidate=trainer.outputs["model"])
     evaluator = Evaluator(examples=example_gen.outputs["examples"],
                           model=trainer.outputs["model"],
@@ -71,11 +78,16 @@ def create_pipeline(data_root: str = os.path.join(HERE, "data", "labelled"),
                         model_blessing=evaluator.outputs["blessing"],
                         push_destination=os.path.abspath(
                             serving_model_dir or os.path.join(pipeline_root, "serving_model")))
+        bulk_inferrer = BulkInferrer(
+            examples=unlabelled_gen.outputs["examples"], model=trainer.outputs["model"],
+            model_blessing=evaluator.outputs["blessing"],
+            output_example_spec={"output_columns_spec": [{"predict_output": {"output_columns": [
+                {"output_key": "predictions", "output_column": "species_probabilities"}]}}]})
     return tfpipe.Pipeline(
         name="penguin",
         pipeline_root=pipeline_root,
         components=[example_gen, statistics_gen, schema_gen, example_validator, transform,
-                    trainer, latest_blessed, evaluator, pusher],
+                    trainer, latest_blessed, evaluator, pusher, unlabelled_gen, bulk_inferrer],
         beam_pipeline_args=list(beam_pipeline_args),
     )
 

@@ -3,8 +3,9 @@ import os
 
 import tfpipe
 from tfpipe import Model, ModelBlessing, Output
-from tfpipe.components import (CsvExampleGen, ExampleValidator, Importer, ImportSchemaGen, Pusher,
-                               RollingWindowResolver, SchemaGen, StatisticsGen, Trainer, Transform)
+from tfpipe.components import (BulkInferrer, CsvExampleGen, ExampleValidator, Importer,
+                               ImportSchemaGen, Pusher, RollingWindowResolver, SchemaGen,
+                               StatisticsGen, Trainer, Transform)
 
 
 @tfpipe.component
@@ -20,7 +21,7 @@ def BlessedModel(model: Output[Model], blessing: Output[ModelBlessing]):
 def create_pipeline(root, data="", stage="data", module_file="", schema_file="",
                     beam_args=(), push_destination="", input_pattern="*.csv", range_config=None,
                     drift_thresholds=None, window=0, gen_id="", rename_as_statement=False,
-                    condition_property="", condition_on_missing_node=False):
+                    condition_property="", condition_on_missing_node=False, data_spec=None):
     if stage == "import":
         return tfpipe.Pipeline("bad", root, [Importer(source_uri=schema_file,
                                                       artifact_type=tfpipe.Schema)])
@@ -30,6 +31,13 @@ def create_pipeline(root, data="", stage="data", module_file="", schema_file="",
                         push_destination=push_destination)
         return tfpipe.Pipeline("bad", root, [fake, pusher])
     gen = CsvExampleGen(input_base=data, input_pattern=input_pattern, range_config=range_config)
+    if stage == "infer":  # an untrained penguin model, blessed, over the data
+        from tests.components.evaluation_helpers import PenguinModel, StubBlessing
+
+        model, blessing = PenguinModel(steps=0), StubBlessing(blessed=1)
+        inferrer = BulkInferrer(examples=gen.outputs["examples"], model=model.outputs["model"],
+                                model_blessing=blessing.outputs["blessing"], data_spec=data_spec)
+        return tfpipe.Pipeline("bad", root, [gen, model, blessing, inferrer])
     if condition_property:  # StatisticsGen only if the stand-in's blessing says so
         fake = BlessedModel()
         with tfpipe.If(fake.outputs["blessing"].property(condition_property) == 1):

@@ -4,6 +4,7 @@ run still succeeds (exit 0)."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,28 @@ def test_each_comparison_operator(tmp_path, op, literal, runs):
                                  quiet=True)
     assert result.succeeded
     assert result.results["Ship"].status == ("ran" if runs else "skipped")
+
+
+def test_an_executor_that_skips_itself_is_skipped_with_its_reason_not_failed(tmp_path):
+    """``context.skip(reason)``: no outputs, recorded as skipped, the nodes that need its
+    outputs skipped with the same reason, and the run succeeds."""
+    from tests.engine.components import Count, Gate, Produce
+
+    produce = Produce()
+    gate = Gate(examples=produce.outputs["examples"])
+    count = Count(examples=gate.outputs["passed"])
+    events = []
+    result = tfpipe.run_pipeline(tfpipe.Pipeline("gated", str(tmp_path), [produce, gate, count]),
+                                 listener=events.append)
+    assert result.succeeded
+    assert [(r.status, r.reason) for r in (result.results["Gate"], result.results["Count"])] \
+        == [("skipped", "nothing new to pass on")] * 2
+    finished = {e.node_id: e for e in events if isinstance(e, tfpipe.events.NodeFinished)}
+    assert finished["Gate"].reason == "nothing new to pass on"
+    store = Store(tmp_path / "metadata.sqlite")
+    [execution] = store.executions("gated", "Gate")
+    assert store.state(execution) == "CANCELED"
+    assert execution.custom_properties["skipped"].string_value == "nothing new to pass on"
+    [pending] = store.outputs(execution.id, kinds=("PENDING_OUTPUT",))
+    assert store.artifact_state(pending) == "ABANDONED"
+    assert not os.path.exists(pending.uri), "what it wrote before skipping is removed"

@@ -76,8 +76,9 @@ def test_yaml_loads_with_kfp_and_parses_strictly(name, tmp_path):
     for node in ir.nodes:
         task, groups = tasks[node.id.lower()]
         assert len(groups) == len(node.conditions)
-        waits_for = {t for g in groups + [task] for t in g.get("dependentTasks", [])}
-        assert waits_for == {u.lower() for u in node.upstream}
+        upstream = {u.lower() for u in node.upstream}
+        assert set(task.get("dependentTasks", [])) <= upstream
+        assert upstream <= {t for g in groups + [task] for t in g.get("dependentTasks", [])}
         assert task["cachingOptions"]["enableCache"] == node.enable_cache
         component_spec = spec.components[task["componentRef"]["name"]]
         outputs = component_spec.output_definitions.artifacts

@@ -78,3 +78,26 @@ def test_kfp_runs_the_gated_tasks_only_when_the_condition_holds(compiled, tmp_pa
     if "ship" in ran:
         pushed = tmp_path / "mnt/gcs/bucket/root/conditional/3f1e0c2a-run/ship/pushed"
         assert (pushed / "pushed.txt").read_text() == "from the run"
+
+
+def test_a_task_that_skips_itself_skips_the_tasks_taking_its_outputs(tmp_path):
+    """``context.skip`` in a Kubeflow task: it exits 0 with its outputs marked absent and
+    the reason, and the task taking them is skipped with that reason, as locally."""
+    import tfpipe
+    from tfpipe.backends.kubeflow.compile.pipeline import compile_ir
+    from tests.engine.components import Count, Gate, Produce
+
+    produce = Produce()
+    gate = Gate(examples=produce.outputs["examples"])
+    count = Count(examples=gate.outputs["passed"])
+    ir = tfpipe.compile_pipeline(tfpipe.Pipeline("gated", "out", [produce, gate, count]))
+    text = compile_ir(ir, project_root=str(REPO), image_dir=str(REPO))
+    sim = KfpSimulator(yaml.safe_load(text), "gs://bucket/root", tmp_path / "kfp",
+                       env={MOUNT_ROOT_ENV: str(tmp_path / "mnt")})
+    runs = sim.run()
+    assert [(r.task, r.returncode) for r in runs] == [("produce", 0), ("gate", 0), ("count", 0)], \
+        [r.stderr[-2000:] for r in runs if r.returncode]
+    for task, output in (("gate", "passed"), ("count", "schema")):
+        [absent] = sim.outputs[task]["artifacts"][output]["artifacts"]
+        assert absent["metadata"] == {"tfpipe_absent": True,
+                                      "tfpipe_skipped": "nothing new to pass on"}

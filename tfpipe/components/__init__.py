@@ -3,6 +3,7 @@
 Importing this package imports no TensorFlow, Beam, TFDV or TFT; executors do that
 when they run.
 """
+from .bulk_inferrer import BulkInferrer
 from .example_gen import CsvExampleGen, ImportExampleGen
 from .evaluator import Evaluator
 from .example_validator import ExampleValidator
@@ -14,6 +15,7 @@ from .statistics_gen import StatisticsGen
 from .trainer import Trainer
 from .transform import Transform
 
-__all__ = ["CsvExampleGen", "Evaluator", "ExampleValidator", "ImportExampleGen", "ImportSchemaGen",
-           "Importer", "LatestBlessedModelResolver", "PreviousSpanResolver", "Pusher", "RollingWindowResolver",
-           "SchemaGen", "StatisticsGen", "Trainer", "Transform"]
+__all__ = ["BulkInferrer", "CsvExampleGen", "Evaluator", "ExampleValidator", "ImportExampleGen",
+           "ImportSchemaGen", "Importer", "LatestBlessedModelResolver", "PreviousSpanResolver",
+           "Pusher", "RollingWindowResolver", "SchemaGen", "StatisticsGen", "Trainer",
+           "Transform"]

@@ -168,6 +168,16 @@ def record_skipped(store, component: str, contexts: list, inputs: dict[str, list
     return execution
 
 
+def skip(store, execution, contexts: list, outputs: dict[str, Artifact], reason: str) -> None:
+    """A started execution whose executor chose not to run (``context.skip``): CANCELED
+    with ``skipped`` = the reason, its declared outputs ABANDONED, in one transaction."""
+    from ml_metadata.proto import metadata_store_pb2 as pb
+
+    execution.last_known_state = pb.Execution.CANCELED
+    values.update(execution.custom_properties, {SKIPPED_KEY: reason})
+    _put(store, execution, _abandoned(store, outputs), contexts)
+
+
 def outputs_of(store, execution_id: int) -> dict[str, list[Artifact]]:
     """The published outputs of an execution, by output name, each a list in event order
     (one artifact, or a resolver's window)."""

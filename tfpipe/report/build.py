@@ -107,6 +107,10 @@ def sections(store, run: Run, ir=None) -> list[Section]:
             of("PushedModel"),
             lambda o: model.pushed_html(o.artifact.custom_properties, o.artifact.uri),
             "This run pushed no model (no Pusher ran).")),
+        Section("inference", "Batch inference", _per_node(
+            of("InferenceResult"),
+            lambda o: model.inference_html(o.artifact.custom_properties, o.artifact.uri),
+            "This run inferred nothing (no BulkInferrer ran).")),
     ]
 
 

@@ -18,7 +18,7 @@ from .. import events
 from ..compiler.ir import NodeIR, PipelineIR
 from ..artifacts import Artifact, artifact_class
 from ..dsl.context import ExecutionContext
-from ..errors import DefinitionError, ExecutionError, TfpipeError
+from ..errors import DefinitionError, ExecutionError, NodeSkipped, TfpipeError
 from ..metadata import contexts as mlmd_contexts
 from ..metadata import executions
 from . import cache
@@ -188,10 +188,14 @@ def launch(store, ir: PipelineIR, node: NodeIR, run_id: str,
                                  f"{', '.join(empty)}.", node=node.id,
                                  fix="the executor must write its files under each output's uri")
     except BaseException as exc:  # noqa: BLE001 - KeyboardInterrupt included: record, re-raise
-        error = executor_io.as_tfpipe_error(exc, node) if _node_failure(exc) else None
         for artifact in outputs.values():  # first: on a full disk this frees the space
             shutil.rmtree(artifact.uri, ignore_errors=True)
         shutil.rmtree(context.tmp_dir, ignore_errors=True)
+        if isinstance(exc, NodeSkipped):  # context.skip(reason): not a failure
+            executions.skip(store, execution, ctxs, outputs, exc.reason)
+            return NodeResult(node.id, "skipped", {}, time.monotonic() - started,
+                              execution.id, note, reason=exc.reason)
+        error = executor_io.as_tfpipe_error(exc, node) if _node_failure(exc) else None
         executions.fail(store, execution, ctxs, outputs,
                         str(error) if error else type(exc).__name__)
         if error is None:

@@ -22,7 +22,7 @@ from ....dsl.annotations import Parameter
 from ....errors import ExecutionError, TfpipeError
 from ....runners import executor as executor_io
 from ....runners.conditions import property_value
-from .artifacts import from_runtime, integral, to_runtime
+from .artifacts import from_runtime, integral, skipped_upstream, to_runtime
 from ..contract import RUNTIME_INPUT_PREFIX, is_remote
 from .paths import local_path
 
@@ -109,9 +109,10 @@ def run_task(executor_input: dict, task_ir: PipelineIR, *, run_id: str = "",
              metadata: str | None = None, runtime_items: list | None = None,
              condition_outputs: dict[str, ConditionIR] | None = None) -> dict:
     """Run the node of ``task_ir``; returns KFP's executor output (with the output
-    parameters ``condition_outputs`` name). Raises the node's TfpipeError if it fails."""
+    parameters ``condition_outputs`` name). Raises the node's TfpipeError if it fails.
+    A node skipped upstream (``context.skip``) skips this one too, with its reason."""
     from ....metadata.store import connect
-    from ....runners.launcher import launch
+    from ....runners.launcher import launch, skip
 
     [node] = task_ir.nodes
     fn = executor_io.load_executor(node)
@@ -124,8 +125,12 @@ def run_task(executor_input: dict, task_ir: PipelineIR, *, run_id: str = "",
         target = metadata or os.path.join(scratch, "metadata.sqlite")  # throwaway if none
         store = connect(target)
         ir = replace(task_ir, nodes=(node,), pipeline_root=scratch, metadata=target)
-        result = launch(store, ir, node, run_id or "kfp-run", _inputs(node, executor_input),
-                        output_uris={n: local_path(d["uri"]) for n, d in declared.items()})
+        if reason := skipped_upstream(executor_input):
+            result = skip(store, ir, node, run_id or "kfp-run", {}, reason)
+        else:
+            result = launch(store, ir, node, run_id or "kfp-run",
+                            _inputs(node, executor_input),
+                            output_uris={n: local_path(d["uri"]) for n, d in declared.items()})
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     if result.status == "failed":
@@ -135,10 +140,10 @@ def run_task(executor_input: dict, task_ir: PipelineIR, *, run_id: str = "",
         # path (MinIO, S3), so each exists, empty.
         os.makedirs(local_path(declared_output["uri"]), exist_ok=True)
     output: dict[str, Any] = {"artifacts": {
-        name: {"artifacts": [to_runtime(d, a, record_id=bool(metadata))
+        name: {"artifacts": [to_runtime(d, a, record_id=bool(metadata), skipped=result.reason)
                              for a in result.artifacts.get(name) or [None]]}
         for name, d in sorted(declared.items())}}
-    if condition_outputs:
+    if condition_outputs and result.status != "skipped":
         output["parameterValues"] = condition_parameters(node, result.artifacts,
                                                          condition_outputs)
     return output
