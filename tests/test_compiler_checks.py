@@ -190,6 +190,8 @@ def test_a_condition_tested_with_python_if_says_to_use_tfpipe_if():
                                             "property with a literal"),
     (lambda ch: ch.property("span") == ch.property("span"), "compares with PropertyRef"),
     (lambda ch: ch.property(""), "a property name must be a non-empty string"),
+    (lambda ch: ch.future()[1], "a condition tests one artifact of "
+                                "CsvExampleGen.outputs['examples'], not [1]"),
 ])
 def test_bad_conditions_are_definition_errors(build, message):
     channel = CsvExampleGen(input_base="x").outputs["examples"]

@@ -17,7 +17,8 @@ from typing import Any, Callable
 from ..errors import DefinitionError
 from .annotations import Input, Output, Parameter
 from ..artifacts import Artifact
-from .condition import CUSTOM_PROPERTY, PROPERTY, Predicate, PropertyRef, active_predicates
+from .condition import (CUSTOM_PROPERTY, PROPERTY, ArtifactFuture, Predicate, PropertyRef,
+                        active_predicates)
 
 _NO_DEFAULT = inspect.Parameter.empty
 CONTEXT_ARG = "context"  # an executor argument of this name receives the ExecutionContext
@@ -75,6 +76,10 @@ class Channel:
     def custom_property(self, name: str) -> PropertyRef:
         """A custom property of the artifact this output will carry (TFX's name)."""
         return PropertyRef(self, name, CUSTOM_PROPERTY)
+
+    def future(self) -> ArtifactFuture:
+        """TFX's spelling: ``channel.future()[0].custom_property("blessed") == 1``."""
+        return ArtifactFuture(self)
 
 
 class _Outputs(dict):

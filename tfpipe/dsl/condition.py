@@ -96,6 +96,28 @@ class PropertyRef:
     __hash__ = None  # type: ignore[assignment]
 
 
+class ArtifactFuture:
+    """TFX's ``channel.future()[0]``: the artifact the channel will carry, so that TFX's
+    ``Cond(ch.future()[0].custom_property("blessed") == 1)`` ports unchanged."""
+
+    def __init__(self, channel: "Channel"):
+        self.channel = channel
+
+    def __getitem__(self, index: int) -> "ArtifactFuture":
+        if index not in (0, -1):
+            raise DefinitionError(f"a condition tests one artifact of "
+                                  f"{self.channel.producer.id}.outputs"
+                                  f"[{self.channel.output!r}], not [{index!r}].",
+                                  where=_user_line(), fix="write .future()[0]")
+        return self
+
+    def property(self, name: str) -> PropertyRef:
+        return PropertyRef(self.channel, name, PROPERTY)
+
+    def custom_property(self, name: str) -> PropertyRef:
+        return PropertyRef(self.channel, name, CUSTOM_PROPERTY)
+
+
 _ACTIVE = threading.local()  # the predicates of the `with If` blocks open on this thread
 
 

@@ -111,8 +111,9 @@ def _properties(ir: PipelineIR, node: NodeIR, run_id: str) -> dict:
 
 def skip(store, ir: PipelineIR, node: NodeIR, run_id: str, inputs: dict[str, list[Artifact]],
          reason: str) -> NodeResult:
-    """Record that a node's conditions kept it from running (``reason`` says which), so
-    that ``tfpipe runs`` and the report show it as skipped."""
+    """Record that a node did not run because of ``reason`` (a false condition; on
+    Kubeflow, an upstream node that skipped itself), so that ``tfpipe runs`` and the
+    report show it as skipped."""
     ctxs = mlmd_contexts.for_node(store, ir.name, run_id, node.id)
     e = executions.record_skipped(store, node.component, ctxs, inputs,
                                   _properties(ir, node, run_id), reason)
