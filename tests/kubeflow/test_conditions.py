@@ -101,3 +101,19 @@ def test_a_task_that_skips_itself_skips_the_tasks_taking_its_outputs(tmp_path):
         [absent] = sim.outputs[task]["artifacts"][output]["artifacts"]
         assert absent["metadata"] == {"tfpipe_absent": True,
                                       "tfpipe_skipped": "nothing new to pass on"}
+
+
+def test_condition_groups_are_named_around_a_node_called_condition_1(tmp_path):
+    import tfpipe
+    from tfpipe.backends.kubeflow.compile.pipeline import compile_ir
+    from tests.engine.components import Produce
+    from tests.engine.conditional_pipeline import Judge, Ship
+
+    produce = Produce().with_id("condition-1")
+    judge = Judge(examples=produce.outputs["examples"])
+    with tfpipe.If(judge.outputs["blessing"].property("blessed") == 1):
+        ship = Ship(blessing=judge.outputs["blessing"])
+    ir = tfpipe.compile_pipeline(tfpipe.Pipeline("named", "out", [produce, judge, ship]))
+    spec = strict_spec(compile_ir(ir, project_root=str(REPO), image_dir=str(REPO)))
+    assert sorted(spec.root.dag.tasks) == ["condition-1", "condition-2", "judge"]
+    assert list(spec.components["comp-condition-2"].dag.tasks) == ["ship"]

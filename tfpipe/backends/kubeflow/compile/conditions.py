@@ -12,6 +12,7 @@ in by the group's task; dependencies on tasks outside become the group task's.
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,6 @@ from typing import Any
 from ....compiler.ir import ConditionIR, PipelineIR
 from ....errors import CompileError
 from ....runners.conditions import value_kind
-from .checks import check_task_names
 
 _PARAMETER_TYPES = {"number": "NUMBER_DOUBLE", "bool": "BOOLEAN", "string": "STRING"}
 _CHANNEL = "pipelinechannel--"
@@ -73,17 +73,20 @@ class _Needs:
 
 
 class _Nesting:
+    """One condition group per distinct chain of conditions (nested blocks), each a DAG
+    built from the flat tasks of its nodes and the tasks of its sub-groups."""
+
     def __init__(self, ir: PipelineIR, tasks: dict[str, str], flat: dict[str, dict],
                  components: dict[str, dict], runtime_types: dict[str, str]):
         self.ir, self.tasks, self.flat = ir, tasks, flat
         self.components, self.runtime_types = components, runtime_types
-        self.groups: dict[tuple, str] = {}
+        self.groups: dict[tuple, str] = {}  # condition-1, condition-2... as kfp names them
+        names = (f"condition-{i}" for i in itertools.count(1)
+                 if f"condition-{i}" not in tasks.values())
         for node in ir.nodes:
             for i in range(1, len(node.conditions) + 1):
-                self.groups.setdefault(node.conditions[:i], f"condition-{len(self.groups) + 1}")
-        check_task_names({**{n: t for n, t in tasks.items()},
-                          **{f"a condition block ({k[-1].describe()})": g
-                             for k, g in self.groups.items()}})
+                if node.conditions[:i] not in self.groups:
+                    self.groups[node.conditions[:i]] = next(names)
         self.node_of = {t: n for n, t in tasks.items()}
 
     def _in_scope(self, node_id: str, key: tuple) -> bool:
