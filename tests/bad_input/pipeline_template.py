@@ -3,10 +3,9 @@ import os
 
 import tfpipe
 from tfpipe import Model, ModelBlessing, Output
-from tfpipe.components import (CsvExampleGen, ExampleValidator, Importer, ImportSchemaGen,
-                               InfraValidator, Pusher,
-                               RollingWindowResolver, SchemaGen, StatisticsGen, Trainer, Transform,
-                               Tuner)
+from tfpipe.components import (BulkInferrer, CsvExampleGen, ExampleValidator, Importer,
+                               ImportSchemaGen, InfraValidator, Pusher, RollingWindowResolver,
+                               SchemaGen, StatisticsGen, Trainer, Transform, Tuner)
 
 
 @tfpipe.component
@@ -22,7 +21,8 @@ def BlessedModel(model: Output[Model], blessing: Output[ModelBlessing]):
 def create_pipeline(root, data="", stage="data", module_file="", schema_file="",
                     beam_args=(), push_destination="", input_pattern="*.csv", range_config=None,
                     drift_thresholds=None, window=0, gen_id="", rename_as_statement=False,
-                    tune_args=None, request_spec=None):
+                    tune_args=None, request_spec=None,
+                    condition_property="", condition_on_missing_node=False, data_spec=None):
     if stage == "import":
         return tfpipe.Pipeline("bad", root, [Importer(source_uri=schema_file,
                                                       artifact_type=tfpipe.Schema)])
@@ -37,6 +37,19 @@ def create_pipeline(root, data="", stage="data", module_file="", schema_file="",
         return tfpipe.Pipeline("bad", root, [gen, fake, InfraValidator(
             model=fake.outputs["model"], examples=gen.outputs["examples"],
             request_spec=request_spec)])
+    if stage == "infer":  # an untrained penguin model, blessed, over the data
+        from tests.components.evaluation_helpers import PenguinModel, StubBlessing
+
+        model, blessing = PenguinModel(steps=0), StubBlessing(blessed=1)
+        inferrer = BulkInferrer(examples=gen.outputs["examples"], model=model.outputs["model"],
+                                model_blessing=blessing.outputs["blessing"], data_spec=data_spec)
+        return tfpipe.Pipeline("bad", root, [gen, model, blessing, inferrer])
+    if condition_property:  # StatisticsGen only if the stand-in's blessing says so
+        fake = BlessedModel()
+        with tfpipe.If(fake.outputs["blessing"].property(condition_property) == 1):
+            stats = StatisticsGen(examples=gen.outputs["examples"])
+        nodes = [gen, stats] + ([] if condition_on_missing_node else [fake])
+        return tfpipe.Pipeline("bad", root, nodes)
     if gen_id:
         gen = gen.with_id(gen_id)
     if rename_as_statement:

@@ -230,6 +230,30 @@ CASES = [
           "new node, but the pipeline holds the original 'CsvExampleGen', so the change is "
           "lost.", "pipeline.py:", "fix: use the node it returns, e.g. x = x.with_id('renamed'), "
           "and put that in the pipeline"]),
+    Case("condition on a node not in the pipeline", lambda t: _args(
+        t, data=GOOD_CSV, condition_property="blessed", condition_on_missing_node="true"), 2,
+         ["Error (compile error): [StatisticsGen] it runs only if "
+          "BlessedModel.outputs['blessing'].property('blessed') == 1, but 'BlessedModel' is "
+          "not in the pipeline.", "pipeline.py:", "fix: add BlessedModel to "
+          "Pipeline(components=[...])"]),
+    Case("condition on a property the artifact does not have", lambda t: _args(
+        t, data=GOOD_CSV, condition_property="blesed"), 3,
+         ["Error (execution failed): [StatisticsGen] the condition "
+          "BlessedModel.outputs['blessing'].custom_property('blesed') == 1 tests a custom "
+          "property that the artifact", "does not have (it has: blessed).",
+          "fix: test a property that the upstream component records"], "StatisticsGen"),
+    Case("BulkInferrer on examples without the model's features", lambda t: _args(
+        t, stage="infer", data=_data(t, "beak_length,beak_depth,flipper,mass\n" + "".join(
+            f"{i},2,3,4\n" for i in range(9)))), 3,
+         ["Error (bad input data): [BulkInferrer] the examples of split 'train' do not match "
+          "the model's signature 'serving_default': Feature: ",
+          "is required but could not be found.",
+          "fix: infer on examples with the features the model was trained on"], "BulkInferrer"),
+    Case("BulkInferrer data_spec naming a split the examples lack", lambda t: _args(
+        t, stage="infer", data=GOOD_CSV) + ["-p", 'data_spec={"example_splits": ["test"]}'], 3,
+         ["Error (bad input data): [BulkInferrer] data_spec example_splits ['test'] are not "
+          "splits of the examples (train, eval).", "fix: use some of ['train', 'eval']"],
+         "BulkInferrer"),
     Case("Importer of a path that does not exist", lambda t: _args(
         t, stage="import", schema_file=t / "nowhere"), 3,
          ["Error (bad input data): [Importer] source_uri", "nowhere does not exist.",

@@ -34,6 +34,23 @@ def strict_spec(text: str) -> pipeline_spec_pb2.PipelineSpec:
                                  ignore_unknown_fields=False)
 
 
+def container_tasks(spec: dict) -> dict[str, tuple[dict, list[dict]]]:
+    """Every node's task, in the root DAG or in a condition group's sub-DAG, with the
+    group tasks enclosing it (outermost first)."""
+    found = {}
+
+    def walk(dag: dict, groups: list[dict]) -> None:
+        for name, task in dag["tasks"].items():
+            component = spec["components"][task["componentRef"]["name"]]
+            if "dag" in component:
+                walk(component["dag"], groups + [task])
+            else:
+                found[name] = (task, groups)
+
+    walk(spec["root"]["dag"], [])
+    return found
+
+
 @pytest.mark.parametrize("name", PIPELINES)
 def test_example_pipeline_yaml_matches_golden(name, tmp_path):
     out = tmp_path / f"{name}.yaml"
@@ -54,13 +71,16 @@ def test_yaml_loads_with_kfp_and_parses_strictly(name, tmp_path):
     component = load_component_from_file(str(path))
     assert component.name == ir.name
     spec = strict_spec(text)
-    tasks = spec.root.dag.tasks
+    tasks = container_tasks(yaml.safe_load(text))
     assert len(tasks) == len(ir.nodes)
     for node in ir.nodes:
-        task = tasks[node.id.lower()]
-        assert sorted(task.dependent_tasks) == sorted(u.lower() for u in node.upstream)
-        assert task.caching_options.enable_cache == node.enable_cache
-        component_spec = spec.components[task.component_ref.name]
+        task, groups = tasks[node.id.lower()]
+        assert len(groups) == len(node.conditions)
+        upstream = {u.lower() for u in node.upstream}
+        assert set(task.get("dependentTasks", [])) <= upstream
+        assert upstream <= {t for g in groups + [task] for t in g.get("dependentTasks", [])}
+        assert task["cachingOptions"]["enableCache"] == node.enable_cache
+        component_spec = spec.components[task["componentRef"]["name"]]
         outputs = component_spec.output_definitions.artifacts
         assert {k: v.artifact_type.schema_title for k, v in outputs.items()} == \
             {k: f"tfx.{t}" for k, t in node.outputs.items()}
@@ -72,8 +92,9 @@ def test_yaml_loads_with_kfp_and_parses_strictly(name, tmp_path):
 def test_every_node_parameter_is_a_kfp_parameter_or_kept_in_the_task_ir(name):
     ir, text = compile_file(pipeline_file(name))
     spec = yaml.safe_load(text)
+    tasks = container_tasks(spec)
     for node in ir.nodes:
-        task = spec["root"]["dag"]["tasks"][node.id.lower()]
+        task, _ = tasks[node.id.lower()]
         container = spec["deploymentSpec"]["executors"][f"exec-{node.id.lower()}"]["container"]
         args = container["args"]
         task_ir = json.loads(args[args.index("--task-ir") + 1])
@@ -181,4 +202,5 @@ def test_penguin_with_tuner_and_infra_validator_matches_golden_and_parses(tmp_pa
     tasks = strict_spec(text).root.dag.tasks
     assert {"tuner", "infravalidator"} <= set(tasks)
     assert "tuner" in tasks["trainer"].dependent_tasks
-    assert "infravalidator" in tasks["pusher"].dependent_tasks
+    # The Pusher is in the blessed-only condition group, which waits for InfraValidator.
+    assert "infravalidator" in tasks["condition-1"].dependent_tasks

@@ -3,6 +3,7 @@
 Importing this package imports no TensorFlow, Beam, TFDV or TFT; executors do that
 when they run.
 """
+from .bulk_inferrer import BulkInferrer
 from .example_gen import CsvExampleGen, ImportExampleGen
 from .evaluator import Evaluator
 from .example_validator import ExampleValidator
@@ -17,7 +18,7 @@ from .trainer import Trainer
 from .transform import Transform
 from .tuner import Tuner
 
-__all__ = ["CsvExampleGen", "Evaluator", "ExampleValidator", "ImportExampleGen", "ImportSchemaGen",
-           "Importer", "InfraValidator", "LatestArtifactResolver", "LatestBlessedModelResolver",
-           "PreviousSpanResolver", "Pusher", "RollingWindowResolver", "SchemaGen", "StatisticsGen",
-           "Trainer", "Transform", "Tuner"]
+__all__ = ["BulkInferrer", "CsvExampleGen", "Evaluator", "ExampleValidator", "ImportExampleGen",
+           "ImportSchemaGen", "Importer", "InfraValidator", "LatestArtifactResolver",
+           "LatestBlessedModelResolver", "PreviousSpanResolver", "Pusher", "RollingWindowResolver",
+           "SchemaGen", "StatisticsGen", "Trainer", "Transform", "Tuner"]

@@ -45,6 +45,7 @@ def _graph_section(store, run: Run, ir) -> Section:
     rows = []
     for n in run.nodes:
         detail = (n.error.splitlines()[0] if n.error else
+                  f"skipped: {n.skipped_reason}" if n.skipped_reason else
                   "reused an earlier execution's outputs" if n.state == "CACHED" else "")
         rows.append((esc(n.node_id), esc(n.component), badge(n.state),
                      format_duration(n.duration), str(n.execution_id),
@@ -113,6 +114,10 @@ def sections(store, run: Run, ir=None) -> list[Section]:
             of("PushedModel"),
             lambda o: model.pushed_html(o.artifact.custom_properties, o.artifact.uri),
             "This run pushed no model (no Pusher ran).")),
+        Section("inference", "Batch inference", _per_node(
+            of("InferenceResult"),
+            lambda o: model.inference_html(o.artifact.custom_properties, o.artifact.uri),
+            "This run inferred nothing (no BulkInferrer ran).")),
     ]
 
 
@@ -120,7 +125,8 @@ def build_report(store, run: Run, *, ir=None, store_label: str = "") -> str:
     """The report of ``run`` as one self-contained HTML page. With the pipeline's ``ir``
     the graph also shows the nodes the run did not run."""
     counts = ", ".join(f"{run.count(s)} {w}" for s, w in
-                       (("COMPLETE", "ran"), ("CACHED", "cached"), ("FAILED", "failed"))
+                       (("COMPLETE", "ran"), ("CACHED", "cached"), ("FAILED", "failed"),
+                        ("SKIPPED", "skipped"))
                        if run.count(s))
     meta = [("run", f"<code>{esc(run.run_id)}</code>"), ("state", badge(run.state)),
             ("started", esc(format_time(run.started))), ("duration", esc(format_duration(

@@ -15,10 +15,12 @@ COLOURS = {  # state: (fill, stroke, text)
     "CACHED": ("#ddf4ff", "#0969da", "#0550ae"),
     "FAILED": ("#ffebe9", "#cf222e", "#a40e26"),
     "RUNNING": ("#fff8c5", "#9a6700", "#7d4e00"),
+    "SKIPPED": ("#fff8c5", "#bf8700", "#7d4e00"),
     "NOT RUN": ("#f6f8fa", "#8c959f", "#57606a"),
 }
 STATE_WORDS = {"COMPLETE": "ran", "CACHED": "cache hit", "FAILED": "failed",
-               "RUNNING": "running / interrupted", "NOT RUN": "not run"}
+               "RUNNING": "running / interrupted", "SKIPPED": "skipped (condition false)",
+               "NOT RUN": "not run"}
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
 """The model sections of the report: the tuned hyperparameters, evaluation metrics per
-slice, the blessing, the infra validation, and where the model was pushed.
+slice, the blessing, the infra validation, where the model was pushed, and what batch
+inference predicted.
 
 Metrics come from TensorFlow Model Analysis (``tfma.load_eval_result``; TFMA and
 TensorFlow are imported only when the run has an evaluation); the rest from the custom
-properties of the HyperParameters, ModelBlessing, InfraBlessing and PushedModel.
+properties of the HyperParameters, ModelBlessing, InfraBlessing, PushedModel and
+InferenceResult.
 """
 from __future__ import annotations
 
@@ -130,4 +132,21 @@ def pushed_html(properties: dict, uri: str) -> str:
         ("version", esc(properties.get("pushed_version", ""))),
         ("record", f"<code>{esc(os.path.join(uri, 'push.json'))}</code>"),
         ("where it came from", f"<code>tfpipe lineage {esc(destination)}</code>"),
+    ])
+
+
+def inference_html(properties: dict, uri: str) -> str:
+    """What a BulkInferrer predicted: how many examples, of which splits, with which
+    model, and the outputs of its signature."""
+    import json
+
+    from ..artifacts.inference import prediction_logs_pattern
+
+    return key_values([
+        ("predictions", esc(properties.get("predictions", ""))),
+        ("splits", esc(", ".join(json.loads(properties.get("splits") or "[]")))),
+        ("model", f"<code>{esc(properties.get('model', ''))}</code>"),
+        ("signature", esc(properties.get("signature_name", ""))),
+        ("outputs", esc(", ".join(json.loads(properties.get("output_keys") or "[]")))),
+        ("prediction logs", f"<code>{esc(prediction_logs_pattern(uri))}</code>"),
     ])

@@ -10,7 +10,7 @@ from html import escape
 from typing import Iterable, Sequence
 
 STATE_CLASSES = {"COMPLETE": "ok", "CACHED": "cached", "FAILED": "failed", "RUNNING": "running",
-                 "CANCELED": "failed", "NOT RUN": "idle"}
+                 "CANCELED": "failed", "SKIPPED": "idle", "NOT RUN": "idle"}
 
 CSS = """
 :root { --ink:#1f2933; --muted:#65748b; --line:#e3e8ef; --bg:#f6f8fb; --card:#fff;
