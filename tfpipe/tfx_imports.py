@@ -43,6 +43,7 @@ ALIASES = {
     "tfx.dsl.experimental.latest_artifacts_resolver": "tfpipe.v1.legacy",
     "tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy": "tfpipe.v1.legacy",
     "tfx.dsl.input_resolution.strategies.latest_artifact_strategy": "tfpipe.v1.legacy",
+    "tfx.dsl.experimental.conditionals.conditional": "tfpipe.v1.dsl",
     "tfx.dsl.component.experimental.decorators": "tfpipe.v1.dsl:components",
     "tfx.dsl.component.experimental.annotations": "tfpipe.v1.dsl:components",
     "tfx.orchestration.pipeline": "tfpipe.v1.orchestration",

@@ -38,6 +38,7 @@ def test_a_tfx_v1_pipeline_compiles_to_tfpipes_ir(tmp_path, monkeypatch):
         "value_threshold": {"lower_bound": 0.6}}, "tfma's proto became its JSON form"
     assert nodes["Pusher"]["parameters"]["push_destination"] == \
         str(tmp_path / "tfx_output" / "serving_model")
+    assert nodes["Pusher"]["conditions"][0]["producer"] == "Evaluator", nodes["Pusher"]
     assert nodes["latest_blessed_model_resolver"]["component"] == "LatestBlessedModelResolver"
     assert nodes["latest_schema_resolver"]["component"] == "LatestArtifactResolver"
     assert nodes["Evaluator"]["inputs"]["baseline_model"]["producer"] == \
@@ -66,6 +67,7 @@ def test_migrate_rewrites_it_into_tfpipe_with_the_same_ir(tmp_path, monkeypatch)
     assert not [m for m in modules if m and m.split(".")[0] == "tfx"], modules
     assert "def create_pipeline(pipeline_name: str = _pipeline_name" in source
     assert "LatestBlessedModelResolver().with_id(" in source
+    assert "with tfpipe.If(evaluator.outputs['blessing'].future()" in source
     assert "# Not imported by the tests themselves" not in source  # the docstring is kept as is
     assert compile_ir(copy, tmp_path / "migrated.json") == original
 

@@ -13,6 +13,7 @@ same thing):
   ``{"num_steps": N}``, a ``PushDestination`` → its folder, a ``SplitConfig`` →
   ``{"train": 2, "eval": 1}``; TFMA's protos (``tfma.EvalConfig``) stay, as tfpipe takes
   them as they are.
+- ``Cond(...)`` → ``tfpipe.If(...)`` (the condition as it is).
 - ``Resolver(strategy_class=LatestBlessedModelStrategy, ...)`` →
   ``LatestBlessedModelResolver()``; ``LatestArtifactStrategy`` → ``LatestArtifactResolver``.
 - ``Pipeline(pipeline_name=..., metadata_connection_config=sqlite_...(path), ...)`` →
@@ -258,6 +259,8 @@ class TfxToTfpipe(VisitorBasedCodemodCommand):
                 return _dict_value(splits.elements[0].value, "pattern") or updated_node
         if kind == "sqlite_metadata_connection_config" and updated_node.args:
             return updated_node.args[0].value
+        if kind == "Cond":
+            return updated_node.with_changes(func=self._tfpipe("If"))
         if kind == "Resolver":
             return self._resolver(original_node, updated_node)
         if kind == "Pipeline":

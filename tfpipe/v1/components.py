@@ -16,7 +16,7 @@ from ..dsl import Node
 from ..dsl.component import caller_location
 from ..errors import DefinitionError
 
-__all__ = ["CsvExampleGen", "DataAccessor", "Evaluator", "ExampleValidator", "FnArgs",
+__all__ = ["BulkInferrer", "CsvExampleGen", "DataAccessor", "Evaluator", "ExampleValidator", "FnArgs",
            "ImportExampleGen", "ImportSchemaGen", "Importer", "InfraValidator", "Pusher",
            "SchemaGen", "StatisticsGen", "Trainer", "Transform", "Tuner", "TunerFnResult"]
 
@@ -142,6 +142,15 @@ def InfraValidator(model=None, serving_spec=None, examples=None, request_spec=No
     model with its own TensorFlow process (docs/evaluation-and-push.md)."""
     return native.InfraValidator(model=model, **_set(
         examples=examples, request_spec=request_spec, validation_spec=validation_spec))
+
+
+def BulkInferrer(examples=None, model=None, model_blessing=None, data_spec=None,
+                 model_spec=None, output_example_spec=None) -> Node:
+    """TFX's protos (``bulk_inferrer_pb2.DataSpec`` ...) may be given as dicts."""
+    return native.BulkInferrer(**_set(examples=examples, model=model,
+                                      model_blessing=model_blessing, data_spec=data_spec,
+                                      model_spec=model_spec,
+                                      output_example_spec=output_example_spec))
 
 
 def Evaluator(examples=None, model=None, baseline_model=None, feature_slicing_spec=None,

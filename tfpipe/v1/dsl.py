@@ -6,13 +6,13 @@ from types import SimpleNamespace
 
 from ..artifacts import Model, ModelBlessing
 from ..components import LatestArtifactResolver, LatestBlessedModelResolver
-from ..dsl import Input, Node, Output, Parameter, component
+from ..dsl import Cond, Input, Node, Output, Parameter, component
 from ..dsl.component import caller_location
 from ..errors import DefinitionError
 from .orchestration import Pipeline
 from .types import Channel
 
-__all__ = ["Channel", "Pipeline", "Resolver", "components", "experimental"]
+__all__ = ["Channel", "Cond", "Pipeline", "Resolver", "components", "experimental"]
 
 
 class LatestBlessedModelStrategy:
