@@ -284,7 +284,7 @@ CASES = [
     # Issue 14: TFX pipeline files use what tfpipe has not got.
     Case("a TFX component tfpipe has not got", lambda t: [], 2,
          ["Error (definition error): TFX's tfx.components.BigQueryExampleGen is not supported "
-          "by tfpipe.", "tfx_pipeline.py:1", "fix: tfpipe offers here: CsvExampleGen, DataAccessor, Evaluator,",
+          "by tfpipe.", "tfx_pipeline.py:1", "fix: tfpipe offers here: BulkInferrer, CsvExampleGen, DataAccessor,",
           "see docs/from-tfx.md"],
          pipeline_file=lambda t: _write(t / "tfx_pipeline.py", "from tfx.components import "
                                         "BigQueryExampleGen\n")),
