@@ -9,12 +9,13 @@ from .dsl import (Artifact, ExampleAnomalies, Examples, ExampleStatistics, Execu
 from .errors import (CompileError, DefinitionError, ExecutionError, MetadataError,
                      TfpipeError)
 from .api import run_pipeline
+from .client import Client
 
 __version__ = "0.1.0"
 
 run = run_pipeline
 
-__all__ = ["Artifact", "CompileError", "DefinitionError", "ExampleAnomalies", "Examples",
+__all__ = ["Artifact", "Client", "CompileError", "DefinitionError", "ExampleAnomalies", "Examples",
            "ExampleStatistics", "ExecutionContext", "ExecutionError", "Input", "MetadataError",
            "Model", "ModelBlessing", "ModelEvaluation", "ModelRun", "Output", "Parameter",
            "Pipeline", "PipelineIR", "PushedModel", "Schema", "TfpipeError", "TransformCache",

@@ -105,6 +105,13 @@ class NotFoundError(MetadataError):
     kind = "not found"
 
 
+class ServeError(TfpipeError):
+    """``tfpipe ui`` cannot listen where it was asked to (a port in use)."""
+
+    exit_code = 2
+    kind = "cannot serve"
+
+
 def user_frame(exc: BaseException) -> str | None:
     """file:line of the deepest traceback frame in user code (not tfpipe, not a library)."""
     found = None

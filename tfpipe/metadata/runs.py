@@ -136,32 +136,73 @@ def get_run(store, run_id: str | None = None, pipeline: str | None = None) -> Ru
                         fix=f"`tfpipe runs` lists the runs; the latest are {recent}")
 
 
-def run_outputs(store, run: Run) -> dict[str, dict[str, int]]:
-    """The output artifact ids of each node in ``run``: {node_id: {output: artifact_id}}."""
+def _run_events(store, run: Run, event_type: str) -> dict[str, dict[str, int]]:
     from ml_metadata.proto import metadata_store_pb2 as pb
 
     by_execution = {n.execution_id: n.node_id for n in run.nodes}
-    outputs: dict[str, dict[str, int]] = {n.node_id: {} for n in run.nodes}
+    found: dict[str, dict[str, int]] = {n.node_id: {} for n in run.nodes}
     for event in store.get_events_by_execution_ids(list(by_execution)):
-        if event.type == pb.Event.OUTPUT:
-            outputs[by_execution[event.execution_id]][event.path.steps[0].key] = \
+        if event.type == getattr(pb.Event, event_type) and event.path.steps:
+            found[by_execution[event.execution_id]][event.path.steps[0].key] = \
                 event.artifact_id
-    return outputs
+    return found
+
+
+def run_outputs(store, run: Run) -> dict[str, dict[str, int]]:
+    """The output artifact ids of each node in ``run``: {node_id: {output: artifact_id}}."""
+    return _run_events(store, run, "OUTPUT")
+
+
+def run_inputs(store, run: Run) -> dict[str, dict[str, int]]:
+    """The input artifact ids of each node in ``run``: {node_id: {input: artifact_id}}."""
+    return _run_events(store, run, "INPUT")
+
+
+def explain_miss(old: dict[str, str] | None, new: dict[str, str]) -> str:
+    """Why a node ran instead of coming from the cache: which parts of its cache key
+    changed since the node's latest successful execution."""
+    if not old:
+        return "no earlier successful execution"
+    changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    return "changed: " + ", ".join(changed) if changed else "earlier outputs are gone"
+
+
+def cache_reasons(store, run: Run) -> dict[str, str]:
+    """Why each node of ``run`` came from the cache or ran: {node_id: reason}. A cached
+    node names the execution whose outputs it reused; a node that ran, what changed in
+    its cache key since the node's previous successful execution."""
+    from . import values
+    from .contexts import node_context
+    from .producers import producer
+
+    outputs = run_outputs(store, run)
+    reasons = {}
+    for n in run.nodes:
+        if n.state == "CACHED":
+            made = [producer(store, a) for a in outputs.get(n.node_id, {}).values()]
+            by = sorted({m[0] for m in made if m is not None and m[0] != n.execution_id})
+            reasons[n.node_id] = "inputs, parameters and code unchanged" + (
+                f": reused the outputs of execution #{by[0]}" if by else "")
+            continue
+        ctx = node_context(store, run.pipeline, n.node_id)
+        earlier = sorted((e for e in store.get_executions_by_context(ctx.id)
+                          if e.id < n.execution_id and execution_io.state_name(e) == "COMPLETE"),
+                         key=lambda e: e.id) if ctx is not None else []
+        old = json.loads(values.to_dict(earlier[-1].custom_properties).get("cache_parts")
+                         or "{}") if earlier else None
+        reasons[n.node_id] = explain_miss(old, n.cache_parts)
+    return reasons
 
 
 def run_edges(store, run: Run) -> set[tuple[str, str]]:
     """(upstream, downstream) node pairs of ``run``: a node read an artifact that another
     node of the run output."""
-    from ml_metadata.proto import metadata_store_pb2 as pb
-
     producers: dict[int, set[str]] = {}
     for node, outs in run_outputs(store, run).items():
         for artifact_id in outs.values():  # a resolver re-outputs an existing artifact
             producers.setdefault(artifact_id, set()).add(node)
-    by_execution = {n.execution_id: n.node_id for n in run.nodes}
     edges = set()
-    for event in store.get_events_by_execution_ids(list(by_execution)):
-        if event.type == pb.Event.INPUT:
-            down = by_execution[event.execution_id]
-            edges.update((up, down) for up in producers.get(event.artifact_id, ()) if up != down)
+    for down, inputs in run_inputs(store, run).items():
+        for artifact_id in inputs.values():
+            edges.update((up, down) for up in producers.get(artifact_id, ()) if up != down)
     return edges
