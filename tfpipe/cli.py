@@ -12,7 +12,7 @@ from . import __version__
 from .errors import TfpipeError
 
 EXIT_CODES_HELP = """Exit codes: 0 success, 1 internal error, 2 bad pipeline definition or
-command line, 3 a node failed, 4 metadata store error (or the run or artifact asked for
+command line (or tfpipe ui's port in use), 3 a node failed, 4 metadata store error (or the run or artifact asked for
 is not in it), 130 interrupted (Ctrl-C or SIGTERM). See docs/user-guide.md."""
 
 
@@ -403,6 +403,8 @@ def ui(metadata, pipeline_root, params, verbose, host, port) -> None:
     their lineage; the model registry and comparisons. The store is found as for
     `tfpipe runs` (--metadata, --pipeline-root, or the current folder's). Ctrl-C stops
     it. Exit 4 if the store cannot be opened, 2 if the port is in use. See docs/ui.md."""
+    if not verbose:  # an evaluation page loads TFMA, which logs a lot
+        _quiet_libraries()
     from .ui.server import serve
 
     client = _client(None, metadata, pipeline_root, params)

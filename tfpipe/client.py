@@ -96,8 +96,8 @@ class Client:
         return describe(self.located.target)
 
     def pipelines(self) -> list[str]:
-        """The names of the pipelines that have runs in the store, sorted."""
-        return sorted({r.pipeline for r in runs_io.list_runs(self.store)})
+        """The names of the pipelines recorded in the store, sorted."""
+        return runs_io.pipelines(self.store)
 
     def runs(self, pipeline: str | None = None, state: str | None = None) -> list[Run]:
         """The runs (of ``pipeline``, in ``state``: COMPLETE, FAILED, CANCELED or

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from ..errors import NotFoundError
 from . import executions as execution_io
-from .types import RUN
+from .types import PIPELINE, RUN
 
 
 @dataclass(frozen=True)
@@ -84,14 +84,10 @@ class Run:
         return next((n for n in self.nodes if n.node_id == node_id), None)
 
 
-def _node_runs(store, context_id: int) -> tuple[NodeRun, ...]:
-    found = store.get_executions_by_context(context_id)
-    if not found:
-        return ()
-    types = {t.id: t.name for t in store.get_execution_types_by_id(
-        list({e.type_id for e in found}))}
+def _node_runs(executions, types: dict[int, str]) -> tuple[NodeRun, ...]:
+    """The latest execution of each node among one run's ``executions``."""
     latest: dict[str, NodeRun] = {}
-    for e in sorted(found, key=lambda e: e.id):
+    for e in sorted(executions, key=lambda e: e.id):
         props = execution_io.properties(e)
         node_id = props.get("node_id") or types[e.type_id]
         latest[node_id] = NodeRun(node_id, types[e.type_id], e.id, execution_io.state_name(e),
@@ -100,23 +96,57 @@ def _node_runs(store, context_id: int) -> tuple[NodeRun, ...]:
     return tuple(sorted(latest.values(), key=lambda n: (n.started, n.execution_id)))
 
 
-def _run(store, ctx) -> Run:
+def _execution_types(store) -> dict[int, str]:
+    return {t.id: t.name for t in store.get_execution_types()}
+
+
+def _run(ctx, executions, types: dict[int, str]) -> Run:
     pipeline, trigger = (ctx.custom_properties[k].string_value
                          if k in ctx.custom_properties else "" for k in ("pipeline", "trigger"))
     return Run(pipeline, ctx.name, ctx.id, ctx.create_time_since_epoch / 1000,
-               _node_runs(store, ctx.id), trigger)
+               _node_runs(executions, types), trigger)
 
 
 def list_runs(store, pipeline: str | None = None) -> list[Run]:
-    """Every run in the store (of ``pipeline`` only, if given), oldest first."""
-    contexts = store.get_contexts_by_type(RUN)
-    runs = [_run(store, c) for c in contexts
-            if pipeline is None or c.custom_properties["pipeline"].string_value == pipeline]
+    """Every run in the store (of ``pipeline`` only, if given), oldest first. A few
+    queries whatever the number of runs: the executions are read at once (those of the
+    pipeline's context, or all) and grouped by the run id each records."""
+    contexts = [c for c in store.get_contexts_by_type(RUN)
+                if pipeline is None or c.custom_properties["pipeline"].string_value == pipeline]
+    if not contexts:
+        return []
+    if pipeline is not None:
+        context = store.get_context_by_type_and_name(PIPELINE, pipeline)
+        executions = store.get_executions_by_context(context.id) if context else []
+    else:
+        executions = store.get_executions()
+    by_run: dict[str, list] = {}
+    for e in executions:
+        if "run_id" in e.custom_properties:
+            by_run.setdefault(e.custom_properties["run_id"].string_value, []).append(e)
+    types = _execution_types(store)
+    runs = [_run(c, by_run.get(c.name, []), types) for c in contexts]
     return sorted(runs, key=lambda r: (r.created, r.context_id))
+
+
+def pipelines(store) -> list[str]:
+    """The names of the pipelines recorded in the store, sorted."""
+    return sorted(c.name for c in store.get_contexts_by_type(PIPELINE))
+
+
+def _one_run(store, run_id: str) -> Run | None:
+    """The run named exactly ``run_id``, from its own context."""
+    ctx = store.get_context_by_type_and_name(RUN, run_id)
+    if ctx is None:
+        return None
+    return _run(ctx, store.get_executions_by_context(ctx.id), _execution_types(store))
 
 
 def get_run(store, run_id: str | None = None, pipeline: str | None = None) -> Run:
     """The run ``run_id`` (a unique prefix is enough), or the latest one (of ``pipeline``)."""
+    exact = _one_run(store, run_id) if run_id else None
+    if exact is not None and (pipeline is None or exact.pipeline == pipeline):
+        return exact
     runs = list_runs(store, pipeline)
     of = f" of pipeline {pipeline}" if pipeline else ""
     if not runs:
