@@ -51,10 +51,12 @@ PENGUIN = [
 
 
 def fill_store(target: str, runs: int, pipeline: str = "penguin",
-               parameters: dict | None = None, root: str = "/nonexistent/root") -> list[str]:
+               parameters: dict | None = None, root: str = "/nonexistent/root",
+               last_fails: tuple[str, str] | None = None) -> list[str]:
     """Record ``runs`` complete runs of the penguin pipeline's shape in the store at
     ``target`` (every node with ``parameters``); returns their run ids, oldest first.
-    The artifacts' URIs lie under ``root`` and hold no files."""
+    The artifacts' URIs lie under ``root`` and hold no files. With ``last_fails`` =
+    (node, error), the last run fails at that node with that error, as a run does."""
     import json
 
     from tfpipe.artifacts.base import recorded_artifact_class
@@ -77,6 +79,9 @@ def fill_store(target: str, runs: int, pipeline: str = "penguin",
             fresh = {name: recorded_artifact_class(t)(f"{root}/{node}/{name}/{execution.id}")
                      for name, t in outputs.items()}
             executions.declare_outputs(store, execution, ctxs, fresh)
+            if last_fails and last_fails[0] == node and number == runs - 1:
+                executions.fail(store, execution, ctxs, fresh, last_fails[1])
+                break
             executions.publish(store, execution, ctxs, fresh, {})
             made.update({(node, name): a for name, a in fresh.items()})
         run_ids.append(run_id)
@@ -98,29 +103,41 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--store", metavar="PATH", help="keep the filled store here (and "
+                        "reuse it when it exists: filling 1,000 runs takes minutes)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        target = str(Path(tmp) / "metadata.sqlite")
-        started = time.perf_counter()
-        run_ids = fill_store(target, args.runs)
-        print(f"filled {args.runs} runs in {time.perf_counter() - started:.1f}s")
+        target = args.store or str(Path(tmp) / "metadata.sqlite")
         from tfpipe import Client
 
+        if not Path(target).exists():
+            started = time.perf_counter()
+            fill_store(target, args.runs)
+            print(f"filled {args.runs} runs in {time.perf_counter() - started:.1f}s")
         client = Client(target)
+        run_ids = [r.run_id for r in client.runs()]
+        print(f"{len(run_ids)} runs of {', '.join(client.pipelines())} in {client.label}")
         client.runs()  # warm
         timings = []
         for _ in range(10):
             started = time.perf_counter()
             client.runs()
             timings.append((time.perf_counter() - started) * 1000)
-        print(f"Client.runs() over {args.runs} runs: median "
+        print(f"Client.runs() (all {len(run_ids)}, read in full): median "
+              f"{statistics.median(timings):.0f} ms")
+        timings = []
+        for _ in range(10):
+            started = time.perf_counter()
+            client.runs(limit=25)
+            timings.append((time.perf_counter() - started) * 1000)
+        print(f"Client.runs(limit=25) (the newest page): median "
               f"{statistics.median(timings):.0f} ms")
         server = subprocess.Popen([sys.executable, "-m", "tfpipe.cli", "ui", "--metadata",
                                    target, "--port", "0"], cwd=REPO, stdout=subprocess.PIPE,
                                   stderr=subprocess.DEVNULL, text=True)
         try:
             url = re.search(r"at (http://\S+/)", server.stdout.readline()).group(1)
-            for name, path in (("runs list", ""), ("run page", f"runs/{run_ids[-1]}")):
+            for name, path in (("runs list", ""), ("run page", f"runs/{run_ids[len(run_ids) // 2]}")):
                 median, p95 = _times(url + path, args.requests)
                 print(f"{name}: median {median:.0f} ms, p95 {p95:.0f} ms "
                       f"({args.requests} requests)")

@@ -280,7 +280,7 @@ def runs_(pipeline_file, metadata, pipeline_root, params, verbose, limit, as_jso
     from .views.runs import runs_json, runs_table
 
     client = _client(pipeline_file, metadata, pipeline_root, params)
-    runs = client.runs(client.pipeline)[:limit if limit > 0 else None][::-1]
+    runs = client.runs(client.pipeline, limit=limit if limit > 0 else None)[::-1]
     if as_json:
         click.echo(runs_json(runs))
         return

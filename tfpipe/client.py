@@ -28,7 +28,7 @@ from .metadata.models import ModelDetails, ModelVersion
 from .metadata.runs import NodeRun, Run
 from .metadata.store import connect, describe
 
-STATES = ("COMPLETE", "FAILED", "CANCELED", "RUNNING")
+STATES = ("COMPLETE",) + runs_io.UNFINISHED
 DIRECTIONS = ("both", "up", "down")
 
 __all__ = ["ArtifactInfo", "Client", "Lineage", "ModelDetails", "ModelVersion", "NodeDetail",
@@ -99,24 +99,32 @@ class Client:
         """The names of the pipelines recorded in the store, sorted."""
         return runs_io.pipelines(self.store)
 
-    def runs(self, pipeline: str | None = None, state: str | None = None) -> list[Run]:
+    def runs(self, pipeline: str | None = None, state: str | None = None,
+             limit: int | None = None, offset: int = 0) -> list[Run]:
         """The runs (of ``pipeline``, in ``state``: COMPLETE, FAILED, CANCELED or
-        RUNNING), newest first."""
+        RUNNING), newest first; ``limit`` of them from ``offset`` on (all by default)."""
+        return runs_io.list_runs(self.store, pipeline, self._state(state), limit, offset)
+
+    def count_runs(self, pipeline: str | None = None, state: str | None = None) -> int:
+        """How many runs ``runs(pipeline, state)`` would return."""
+        return len(runs_io.select_runs(self.store, pipeline, self._state(state)))
+
+    @staticmethod
+    def _state(state: str | None) -> str | None:
         if state is not None and state.upper() not in STATES:
             raise NotFoundError(f"unknown run state {state!r}.",
                                 fix=f"use one of {', '.join(STATES)}")
-        found = runs_io.list_runs(self.store, pipeline)
-        return [r for r in reversed(found) if state is None or r.state == state.upper()]
+        return state.upper() if state else None
 
     def run(self, run_id: str | None = None, pipeline: str | None = None) -> RunDetail:
         """The run ``run_id`` (a unique prefix is enough; the latest run if None), with
         each node's state, times, parameters, cache key parts and why it ran or was
         reused, its inputs and outputs, and its error."""
         run = runs_io.get_run(self.store, run_id, pipeline)
-        inputs, outputs = runs_io.run_inputs(self.store, run), runs_io.run_outputs(self.store, run)
+        inputs, outputs = runs_io.run_ports(self.store, run)
         ids = {a for by in (inputs, outputs) for ports in by.values() for a in ports.values()}
         artifacts = {a.id: a for a in lineage_io.get_artifacts(self.store, ids)}
-        reasons = runs_io.cache_reasons(self.store, run)
+        reasons = runs_io.cache_reasons(self.store, run, outputs)
 
         def ports(found: dict[str, int]) -> tuple[Port, ...]:
             return tuple(Port(name, artifacts[a]) for name, a in sorted(found.items())
@@ -125,7 +133,7 @@ class Client:
                                  inputs=ports(inputs[n.node_id]),
                                  outputs=ports(outputs[n.node_id])) for n in run.nodes)
         return RunDetail(**{**_fields(run), "nodes": nodes},
-                         edges=tuple(sorted(runs_io.run_edges(self.store, run))))
+                         edges=tuple(sorted(runs_io.edges(inputs, outputs))))
 
     def artifact(self, artifact_id: int) -> ArtifactInfo:
         """One artifact by id; NotFoundError if the store has none with that id."""

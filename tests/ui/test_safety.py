@@ -19,17 +19,25 @@ from .conftest import start_ui, stop
 
 SCRIPT = "<script>alert(1)</script>"
 HTML = '<img src=x onerror="alert(2)"><b>bold</b>'
+ERROR = "[Trainer] the module file raised ValueError: <i>bad</i> & worse"
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
+def hostile_store(tmp_path_factory) -> tuple[str, list[str]]:
     """A store with 30 runs of a pipeline named ``<script>alert(1)</script>`` whose
-    parameters hold HTML, served by ``tfpipe ui`` with its defaults."""
+    parameters hold HTML, the last failing in Trainer with HTML in its error: (its path,
+    the run ids)."""
     folder = tmp_path_factory.mktemp("hostile")
     target = str(folder / "metadata.sqlite")
-    run_ids = fill_store(target, 30, pipeline=SCRIPT, parameters={"note": HTML},
-                         root=str(folder / "root"))
-    server = start_ui("--metadata", target, log=folder / "ui.log")
+    return target, fill_store(target, 30, pipeline=SCRIPT, parameters={"note": HTML},
+                              root=str(folder / "root"), last_fails=("Trainer", ERROR))
+
+
+@pytest.fixture(scope="module")
+def hostile(hostile_store, tmp_path_factory):
+    """That store served by ``tfpipe ui`` with its defaults: (server, run ids)."""
+    target, run_ids = hostile_store
+    server = start_ui("--metadata", target, log=tmp_path_factory.mktemp("ui") / "ui.log")
     yield server, run_ids
     stop(server)
 
@@ -82,6 +90,21 @@ def test_a_browser_shows_them_as_text_and_runs_no_injected_script(hostile, tmp_p
         tab.click('a.node-link[data-node="Trainer"]')
         assert f"note = {json.dumps(HTML)}" in tab.evaluate(
             "document.querySelector('#node-Trainer').innerText")
+
+
+def test_a_failed_run_is_found_by_state_and_shows_its_error_as_text(hostile, hostile_store):
+    from tfpipe import Client
+
+    server, run_ids = hostile
+    client = Client(hostile_store[0])
+    assert [r.run_id for r in client.runs(state="FAILED")] == [run_ids[-1]]
+    assert client.count_runs(state="COMPLETE") == 29
+    assert client.run(run_ids[-1]).node("Trainer").error == ERROR
+    listed = _get(server.url + "?state=FAILED")[1]
+    assert "1 run(s), page 1 of 1" in listed and run_ids[-1] in listed
+    page = _get(f"{server.url}runs/{run_ids[-1]}")[1]
+    assert "<i>bad</i>" not in page
+    assert "the module file raised ValueError: &lt;i&gt;bad&lt;/i&gt; &amp; worse" in page
 
 
 def test_runs_are_paginated_newest_first(hostile):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from ..errors import NotFoundError
 from . import executions as execution_io
-from .types import PIPELINE, RUN
+from .types import NODE, PIPELINE, RUN
 
 
 @dataclass(frozen=True)
@@ -107,26 +107,47 @@ def _run(ctx, executions, types: dict[int, str]) -> Run:
                _node_runs(executions, types), trigger)
 
 
-def list_runs(store, pipeline: str | None = None) -> list[Run]:
-    """Every run in the store (of ``pipeline`` only, if given), oldest first. A few
-    queries whatever the number of runs: the executions are read at once (those of the
-    pipeline's context, or all) and grouped by the run id each records."""
-    contexts = [c for c in store.get_contexts_by_type(RUN)
-                if pipeline is None or c.custom_properties["pipeline"].string_value == pipeline]
-    if not contexts:
-        return []
-    if pipeline is not None:
-        context = store.get_context_by_type_and_name(PIPELINE, pipeline)
-        executions = store.get_executions_by_context(context.id) if context else []
-    else:
-        executions = store.get_executions()
-    by_run: dict[str, list] = {}
-    for e in executions:
-        if "run_id" in e.custom_properties:
-            by_run.setdefault(e.custom_properties["run_id"].string_value, []).append(e)
+def run_contexts(store, pipeline: str | None = None) -> list:
+    """The ``pipeline_run`` contexts (of ``pipeline`` only, if given), newest first: one
+    query, whatever the number of runs."""
+    found = [c for c in store.get_contexts_by_type(RUN)
+             if pipeline is None or c.custom_properties["pipeline"].string_value == pipeline]
+    return sorted(found, key=lambda c: (c.create_time_since_epoch, c.id), reverse=True)
+
+
+def load_runs(store, contexts) -> list[Run]:
+    """The runs of ``contexts`` with their nodes, in the same order."""
     types = _execution_types(store)
-    runs = [_run(c, by_run.get(c.name, []), types) for c in contexts]
-    return sorted(runs, key=lambda r: (r.created, r.context_id))
+    return [_run(c, store.get_executions_by_context(c.id), types) for c in contexts]
+
+
+UNFINISHED = ("FAILED", "CANCELED", "RUNNING")  # a run's state is COMPLETE without these
+
+
+def select_runs(store, pipeline: str | None = None, state: str | None = None) -> list:
+    """The run contexts (newest first) whose run is in ``state``. Only the runs with an
+    execution FAILED, CANCELED or RUNNING (one query finds them) are loaded to tell
+    which; every other run is COMPLETE."""
+    from ml_metadata.metadata_store.metadata_store import ListOptions
+
+    contexts = run_contexts(store, pipeline)
+    if state is None:
+        return contexts
+    query = " OR ".join(f"last_known_state = {s}" for s in UNFINISHED)
+    flagged = {e.custom_properties["run_id"].string_value
+               for e in store.get_executions(list_options=ListOptions(filter_query=query))
+               if "run_id" in e.custom_properties}
+    checked = {r.run_id: r.state for r in
+               load_runs(store, [c for c in contexts if c.name in flagged])}
+    return [c for c in contexts if checked.get(c.name, "COMPLETE") == state]
+
+
+def list_runs(store, pipeline: str | None = None, state: str | None = None,
+              limit: int | None = None, offset: int = 0) -> list[Run]:
+    """The runs (of ``pipeline``, in ``state``), newest first: ``limit`` of them from
+    ``offset`` on (all by default). Only the runs returned are read in full."""
+    chosen = select_runs(store, pipeline, state)
+    return load_runs(store, chosen[offset:None if limit is None else offset + limit])
 
 
 def pipelines(store) -> list[str]:
@@ -134,31 +155,19 @@ def pipelines(store) -> list[str]:
     return sorted(c.name for c in store.get_contexts_by_type(PIPELINE))
 
 
-def _one_run(store, run_id: str) -> Run | None:
-    """The run named exactly ``run_id``, from its own context."""
-    ctx = store.get_context_by_type_and_name(RUN, run_id)
-    if ctx is None:
-        return None
-    return _run(ctx, store.get_executions_by_context(ctx.id), _execution_types(store))
-
-
 def get_run(store, run_id: str | None = None, pipeline: str | None = None) -> Run:
     """The run ``run_id`` (a unique prefix is enough), or the latest one (of ``pipeline``)."""
-    exact = _one_run(store, run_id) if run_id else None
-    if exact is not None and (pipeline is None or exact.pipeline == pipeline):
-        return exact
-    runs = list_runs(store, pipeline)
+    contexts = run_contexts(store, pipeline)
     of = f" of pipeline {pipeline}" if pipeline else ""
-    if not runs:
+    if not contexts:
         raise NotFoundError(f"no runs{of} are recorded in this metadata store.",
                             fix="run the pipeline first: tfpipe run pipeline.py")
-    if run_id is None:
-        return runs[-1]
-    matches = [r for r in runs if r.run_id == run_id] or \
-        [r for r in runs if r.run_id.startswith(run_id)]
+    matches = contexts[:1] if run_id is None else \
+        [c for c in contexts if c.name == run_id] or \
+        [c for c in contexts if c.name.startswith(run_id)]
     if len(matches) == 1:
-        return matches[0]
-    recent = ", ".join(r.run_id for r in runs[-3:])
+        return load_runs(store, matches)[0]
+    recent = ", ".join(c.name for c in contexts[:3])
     if matches:
         raise NotFoundError(f"run id {run_id!r} matches {len(matches)} runs{of}.",
                             fix="give more of the run id; `tfpipe runs` lists them")
@@ -166,26 +175,23 @@ def get_run(store, run_id: str | None = None, pipeline: str | None = None) -> Ru
                         fix=f"`tfpipe runs` lists the runs; the latest are {recent}")
 
 
-def _run_events(store, run: Run, event_type: str) -> dict[str, dict[str, int]]:
+Ports = dict[str, dict[str, int]]  # {node_id: {input or output name: artifact id}}
+
+
+def run_ports(store, run: Run) -> tuple[Ports, Ports]:
+    """What each node of ``run`` read and wrote: (inputs, outputs), each
+    {node_id: {name: artifact id}}."""
     from ml_metadata.proto import metadata_store_pb2 as pb
 
     by_execution = {n.execution_id: n.node_id for n in run.nodes}
-    found: dict[str, dict[str, int]] = {n.node_id: {} for n in run.nodes}
+    inputs: Ports = {n.node_id: {} for n in run.nodes}
+    outputs: Ports = {n.node_id: {} for n in run.nodes}
     for event in store.get_events_by_execution_ids(list(by_execution)):
-        if event.type == getattr(pb.Event, event_type) and event.path.steps:
+        found = {pb.Event.INPUT: inputs, pb.Event.OUTPUT: outputs}.get(event.type)
+        if found is not None and event.path.steps:
             found[by_execution[event.execution_id]][event.path.steps[0].key] = \
                 event.artifact_id
-    return found
-
-
-def run_outputs(store, run: Run) -> dict[str, dict[str, int]]:
-    """The output artifact ids of each node in ``run``: {node_id: {output: artifact_id}}."""
-    return _run_events(store, run, "OUTPUT")
-
-
-def run_inputs(store, run: Run) -> dict[str, dict[str, int]]:
-    """The input artifact ids of each node in ``run``: {node_id: {input: artifact_id}}."""
-    return _run_events(store, run, "INPUT")
+    return inputs, outputs
 
 
 def explain_miss(old: dict[str, str] | None, new: dict[str, str]) -> str:
@@ -197,15 +203,15 @@ def explain_miss(old: dict[str, str] | None, new: dict[str, str]) -> str:
     return "changed: " + ", ".join(changed) if changed else "earlier outputs are gone"
 
 
-def cache_reasons(store, run: Run) -> dict[str, str]:
+def cache_reasons(store, run: Run, outputs: Ports) -> dict[str, str]:
     """Why each node of ``run`` came from the cache or ran: {node_id: reason}. A cached
     node names the execution whose outputs it reused; a node that ran, what changed in
-    its cache key since the node's previous successful execution."""
-    from . import values
-    from .contexts import node_context
+    its cache key since the node's previous successful execution. ``outputs`` are the
+    run's, from ``run_ports``."""
+    from ml_metadata.metadata_store.metadata_store import ListOptions, OrderByField
+
     from .producers import producer
 
-    outputs = run_outputs(store, run)
     reasons = {}
     for n in run.nodes:
         if n.state == "CACHED":
@@ -214,25 +220,23 @@ def cache_reasons(store, run: Run) -> dict[str, str]:
             reasons[n.node_id] = "inputs, parameters and code unchanged" + (
                 f": reused the outputs of execution #{by[0]}" if by else "")
             continue
-        ctx = node_context(store, run.pipeline, n.node_id)
-        earlier = sorted((e for e in store.get_executions_by_context(ctx.id)
-                          if e.id < n.execution_id and execution_io.state_name(e) == "COMPLETE"),
-                         key=lambda e: e.id) if ctx is not None else []
-        old = json.loads(values.to_dict(earlier[-1].custom_properties).get("cache_parts")
-                         or "{}") if earlier else None
+        name = f"{run.pipeline}.{n.node_id}".replace("'", "\\'")
+        earlier = store.get_executions(list_options=ListOptions(  # the node's previous success
+            limit=1, order_by=OrderByField.ID, is_asc=False,
+            filter_query=f"contexts_a.type = '{NODE}' AND contexts_a.name = '{name}' AND "
+                         f"last_known_state = COMPLETE AND id < {n.execution_id}"))
+        old = json.loads(execution_io.properties(earlier[0]).get("cache_parts") or "{}") \
+            if earlier else None
         reasons[n.node_id] = explain_miss(old, n.cache_parts)
     return reasons
 
 
-def run_edges(store, run: Run) -> set[tuple[str, str]]:
-    """(upstream, downstream) node pairs of ``run``: a node read an artifact that another
-    node of the run output."""
+def edges(inputs: Ports, outputs: Ports) -> set[tuple[str, str]]:
+    """(upstream, downstream) node pairs of a run, from ``run_ports``: a node read an
+    artifact that another node of the run output."""
     producers: dict[int, set[str]] = {}
-    for node, outs in run_outputs(store, run).items():
+    for node, outs in outputs.items():
         for artifact_id in outs.values():  # a resolver re-outputs an existing artifact
             producers.setdefault(artifact_id, set()).add(node)
-    edges = set()
-    for down, inputs in run_inputs(store, run).items():
-        for artifact_id in inputs.values():
-            edges.update((up, down) for up in producers.get(artifact_id, ()) if up != down)
-    return edges
+    return {(up, down) for down, ins in inputs.items() for artifact_id in ins.values()
+            for up in producers.get(artifact_id, ()) if up != down}

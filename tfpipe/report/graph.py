@@ -27,6 +27,7 @@ class GraphNode:
     href: str = ""  # where clicking it goes (the UI only)
     kind: str = "node"  # node, artifact or execution
     label: str = ""  # shown instead of the id
+    root: bool = False  # the artifact a lineage graph is about (drawn bolder)
 
     def detail(self) -> str:
         text = STATE_WORDS.get(self.state, self.state.lower())
@@ -41,10 +42,11 @@ def run_nodes(run, href=None) -> list[GraphNode]:
                       href(n) if href else "") for n in run.nodes]
 
 
-def data(nodes: list[GraphNode], edges) -> dict:
-    """What graph.js draws: nodes and the edges between known nodes, sorted."""
+def data(nodes: list[GraphNode], edges, direction: str = "LR") -> dict:
+    """What graph.js draws: nodes and the edges between known nodes, sorted, laid out
+    left to right (LR) or top to bottom (TB)."""
     known = {n.id for n in nodes}
-    return {"nodes": [{**{k: v for k, v in asdict(n).items() if k != "duration"},
+    return {"direction": direction, "nodes": [{**{k: v for k, v in asdict(n).items() if k != "duration"},
                        "label": n.label or n.id,
                        "sub": "" if n.component == (n.label or n.id) else n.component,
                        "detail": n.detail()} for n in nodes],
@@ -57,13 +59,15 @@ def script_json(value) -> str:
             .replace("&", "\\u0026"))
 
 
-def figure(nodes: list[GraphNode], edges, *, graph_id: str = "graph") -> str:
+def figure(nodes: list[GraphNode], edges, *, graph_id: str = "graph",
+           direction: str = "LR") -> str:
     """The ``<div class="graph">`` graph.js fills in (the same in the UI and the
     report); with scripts off it says it needs them."""
     if not nodes:
         return ""
     return (f'<div class="graph" id="{esc(graph_id)}">'
-            f'<script type="application/json" class="graph-data">{script_json(data(nodes, edges))}'
+            f'<script type="application/json" class="graph-data">'
+            f"{script_json(data(nodes, edges, direction))}"
             "</script><noscript>The graph needs JavaScript.</noscript></div>")
 
 
@@ -71,7 +75,8 @@ def lineage_graph(lineage, artifact_href, execution_href) -> tuple[list[GraphNod
     """The artifacts (``a<id>``) and executions (``e<id>``) of a ``Lineage`` and the
     edges between them; ``artifact_href(info)`` and ``execution_href(info)`` link them."""
     nodes = [GraphNode(f"a{a.id}", a.type_name, a.state, href=artifact_href(a),
-                       kind="artifact", label=f"{a.type_name} #{a.id}")
+                       kind="artifact", label=f"{a.type_name} #{a.id}",
+                       root=a.id == lineage.root)
              for a in lineage.artifacts.values()]
     nodes += [GraphNode(f"e{e.id}", e.component, e.state, href=execution_href(e),
                         kind="execution", label=e.node_id)

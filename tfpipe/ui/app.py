@@ -12,14 +12,14 @@ from __future__ import annotations
 import json
 import math
 import os
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import tornado.web
 
 from ..client import STATES, Client
 from ..errors import NotFoundError, TfpipeError
 from ..formatting import format_duration, format_time
-from ..report import fragments, graph, model
+from ..report import fragments, graph
 from ..report.page import badge
 from . import assets
 
@@ -78,48 +78,41 @@ class RunsPage(Page):
     def get(self) -> None:
         pipeline = self.get_query_argument("pipeline", "") or None
         state = self.get_query_argument("state", "") or None
-        runs = self.client.runs(pipeline, state)
-        pages = max(1, math.ceil(len(runs) / PAGE_SIZE))
-        page = min(max(1, int(self.get_query_argument("page", "1") or 1)
-                       if self.get_query_argument("page", "1").isdigit() else 1), pages)
+        total = self.client.count_runs(pipeline, state)
+        pages = max(1, math.ceil(total / PAGE_SIZE))
+        asked = self.get_query_argument("page", "1")
+        page = min(max(1, int(asked)), pages) if asked.isdigit() else 1
 
         def link(number: int) -> str:
             query = {k: v for k, v in (("pipeline", pipeline), ("state", state),
                                        ("page", number)) if v}
             return "/?" + urlencode(query)
-        self.render("runs.html", runs=runs[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
-                    total=len(runs), page=page, pages=pages, link=link,
+        self.render("runs.html", runs=self.client.runs(pipeline, state, limit=PAGE_SIZE,
+                                                       offset=(page - 1) * PAGE_SIZE),
+                    total=total, page=page, pages=pages, link=link,
                     pipelines=self.client.pipelines(), pipeline=pipeline or "",
                     state=state or "", states=STATES)
 
 
-def run_state(client: Client, run_id: str) -> dict:
-    """What the run page shows and polls: the run's state, graph and node panels."""
-    run = client.run(run_id)
-    nodes = graph.run_nodes(run)
-    return {"run": run, "state": run.state, "graph": graph.data(nodes, run.edges),
-            "live": run.state == "RUNNING"}
-
-
 class RunPage(Page):
     def get(self, run_id: str) -> None:
-        found = run_state(self.client, run_id)
-        self.render("run.html", poll=POLL_SECONDS,
-                    graph_html=graph.figure(graph.run_nodes(found["run"]), found["run"].edges),
-                    **found)
+        run = self.client.run(run_id)
+        self.render("run.html", run=run, state=run.state, live=run.state == "RUNNING",
+                    poll=POLL_SECONDS, graph_html=graph.figure(graph.run_nodes(run), run.edges))
 
 
 class RunApi(Page):
-    """The run page's live data: state, graph and the node panels' HTML."""
+    """What the run page polls while the run is in progress: its state, its graph and
+    the node panels' HTML (escaped here, as on the page)."""
 
     def get(self, run_id: str) -> None:
-        found = run_state(self.client, run_id)
-        nodes = self.render_string("nodes.html", run=found["run"]).decode()
+        run = self.client.run(run_id)
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
-        self.write(json.dumps({"state": found["state"], "state_html": badge(found["state"]),
-                               "graph": found["graph"], "live": found["live"],
-                               "nodes_html": nodes}))
+        self.write(json.dumps({
+            "state": run.state, "state_html": badge(run.state), "live": run.state == "RUNNING",
+            "graph": graph.data(graph.run_nodes(run), run.edges),
+            "nodes_html": self.render_string("nodes.html", run=run).decode()}))
 
 
 class ArtifactPage(Page):
@@ -135,9 +128,10 @@ class LineagePage(Page):
         lineage = self.client.lineage(_artifact_id(artifact_id))
         nodes, edges = graph.lineage_graph(
             lineage, lambda a: f"/artifacts/{a.id}",
-            lambda e: f"/runs/{e.run_id}" if e.run_id else "")
+            lambda e: f"/runs/{quote(e.run_id, safe='')}" if e.run_id else "")
+        figure = graph.figure(nodes, edges, graph_id="lineage", direction="TB")
         self.render("lineage.html", artifact=lineage.artifacts[lineage.root],
-                    lineage=lineage, graph_html=graph.figure(nodes, edges, graph_id="lineage"))
+                    lineage=lineage, graph_html=figure)
 
 
 class ModelsPage(Page):
@@ -168,7 +162,7 @@ class ComparePage(Page):
                                      details[1].parameters),
                                     ("code (content hashes)", details[0].code,
                                      details[1].code))}
-        self.render("compare_models.html", a=a, b=b, rows=rows, number=model.scalar)
+        self.render("compare_models.html", a=a, b=b, rows=rows)
 
 
 class NotFoundPage(Page):

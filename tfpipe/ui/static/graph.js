@@ -2,10 +2,12 @@
  * SVG. Shared by `tfpipe ui` and the self-contained `tfpipe report`.
  *
  * A graph is a <div class="graph"> holding <script type="application/json"
- * class="graph-data"> with {nodes: [{id, label, sub, state, detail, href, kind}],
- * edges: [[from, to], ...]}. Text is set with textContent only, so names from the store
- * are never parsed as HTML. Clicking a node with an href opens it; any click also
- * dispatches a "tfpipe:select" event (detail: the node's id) on the graph's div.
+ * class="graph-data"> with {nodes: [{id, label, sub, state, detail, href, kind, root}],
+ * edges: [[from, to], ...], direction: "LR" or "TB"} (root: the artifact a lineage is
+ * about). Text is set with
+ * textContent only, so names from the store are never parsed as HTML. Clicking a node
+ * with an href opens it; any click also dispatches a "tfpipe:select" event (detail: the
+ * node's id) on the graph's div.
  */
 (function () {
   "use strict";
@@ -26,7 +28,8 @@
 
   function layout(data) {
     var g = new dagre.graphlib.Graph();
-    g.setGraph({ rankdir: "LR", nodesep: 18, ranksep: 48, marginx: 12, marginy: 12 });
+    g.setGraph({ rankdir: data.direction || "LR", nodesep: 18, ranksep: 40, marginx: 12,
+                 marginy: 12 });
     g.setDefaultEdgeLabel(function () { return {}; });
     data.nodes.forEach(function (n) { g.setNode(n.id, { width: BOX_W, height: BOX_H }); });
     data.edges.forEach(function (e) {
@@ -38,7 +41,8 @@
 
   function setNode(group, n) {
     group.setAttribute("class", "node kind-" + (n.kind || "node") + " state-" +
-                       String(n.state || "").replace(/[^A-Za-z_]/g, "_"));
+                       String(n.state || "").replace(/[^A-Za-z_]/g, "_") +
+                       (n.root ? " root" : ""));
     group.dataset.node = n.id;
     group.dataset.state = n.state || "";
     group.querySelector("title").textContent = n.id + (n.sub ? " (" + n.sub + ")" : "") +
@@ -53,7 +57,7 @@
     var width = Math.ceil(size.width || 0), height = Math.ceil(size.height || 0);
     var svg = el("svg", { width: width, height: height, viewBox: "0 0 " + width + " " + height,
                           role: "img", "aria-label": "graph" });
-    svg.style.maxWidth = "100%";
+    svg.style.maxWidth = "100%";  // a wide graph is scaled to the page's width
     svg.style.height = "auto";
     var marker = el("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5,
                                 markerWidth: 7, markerHeight: 7, orient: "auto" },
