@@ -66,6 +66,8 @@ def _answers(client) -> dict:
         "pipelines": client.pipelines(),
         "runs": [(r.pipeline, r.run_id, r.state, r.count("COMPLETE")) for r in client.runs()],
         "complete": len(client.runs(state="COMPLETE")), "failed": client.runs(state="FAILED"),
+        "counted": client.count_runs(pipeline="penguin"),
+        "page": [r.run_id for r in client.runs(limit=1, offset=1)],
         "nodes": [(n.node_id, n.state, n.cache_reason, n.parameters,
                    [(p.name, p.artifact.type_name) for p in n.inputs],
                    [(p.name, p.artifact.type_name) for p in n.outputs]) for n in run.nodes],
@@ -74,6 +76,7 @@ def _answers(client) -> dict:
         "models": [a.uri for a in client.artifacts(type="Model")],
         "artifact": client.artifact(model.id).uri,
         "registry": client.models("penguin"),  # nothing pushed: blessings are not recorded
+        "spans": [(r.span, r.model_spans) for r in client.span_history("penguin")],
         "lineage": sorted(e.node_id for e in lineage.executions.values()),
     }
 
@@ -89,7 +92,8 @@ def test_the_client_reads_a_mariadb_store_as_a_sqlite_one(server, tmp_path):
         fill_store(target, 3, parameters={"train_steps": 10}, root=str(tmp_path / "root"))
     on_mariadb = _answers(Client(url))
     assert on_mariadb == _answers(Client(sqlite))
-    assert len(on_mariadb["runs"]) == 3 and on_mariadb["complete"] == 3
+    assert len(on_mariadb["runs"]) == 3 and on_mariadb["complete"] == on_mariadb["counted"] == 3
+    assert on_mariadb["page"] == [on_mariadb["runs"][1][1]]
     assert on_mariadb["lineage"] == ["CsvExampleGen", "Evaluator", "Pusher", "SchemaGen",
                                      "StatisticsGen", "Trainer", "Transform"]
     assert ("Trainer", "Evaluator") in on_mariadb["edges"]

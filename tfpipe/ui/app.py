@@ -34,7 +34,7 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline';
 class Page(tornado.web.RequestHandler):
     """A GET-only page; a NotFoundError (unknown run, artifact, version) is a 404."""
 
-    SUPPORTED_METHODS = ("GET", "HEAD")
+    SUPPORTED_METHODS = ("GET",)
 
     @property
     def client(self) -> Client:
