@@ -137,7 +137,8 @@ def main() -> None:
                                   stderr=subprocess.DEVNULL, text=True)
         try:
             url = re.search(r"at (http://\S+/)", server.stdout.readline()).group(1)
-            for name, path in (("runs list", ""), ("run page", f"runs/{run_ids[len(run_ids) // 2]}")):
+            middle = run_ids[len(run_ids) // 2]
+            for name, path in (("runs list", ""), ("run page", f"runs/{middle}")):
                 median, p95 = _times(url + path, args.requests)
                 print(f"{name}: median {median:.0f} ms, p95 {p95:.0f} ms "
                       f"({args.requests} requests)")

@@ -12,8 +12,9 @@ from . import __version__
 from .errors import TfpipeError
 
 EXIT_CODES_HELP = """Exit codes: 0 success, 1 internal error, 2 bad pipeline definition or
-command line (or tfpipe ui's port in use), 3 a node failed, 4 metadata store error (or the run or artifact asked for
-is not in it), 130 interrupted (Ctrl-C or SIGTERM). See docs/user-guide.md."""
+command line (or tfpipe ui's port in use), 3 a node failed, 4 metadata store error (or
+the run or artifact asked for is not in it), 130 interrupted (Ctrl-C or SIGTERM). See
+docs/user-guide.md."""
 
 
 def _quiet_libraries() -> None:
@@ -385,7 +386,6 @@ def lineage(artifact, pipeline_file, metadata, pipeline_root, params, verbose,
     found = client.lineage(artifact, direction)
     for line in render(found, upstream=direction != "down", downstream=direction != "up"):
         click.echo(line)
-
 
 
 @main.command(name="ui")

@@ -46,10 +46,11 @@ def data(nodes: list[GraphNode], edges, direction: str = "LR") -> dict:
     """What graph.js draws: nodes and the edges between known nodes, sorted, laid out
     left to right (LR) or top to bottom (TB)."""
     known = {n.id for n in nodes}
-    return {"direction": direction, "nodes": [{**{k: v for k, v in asdict(n).items() if k != "duration"},
-                       "label": n.label or n.id,
-                       "sub": "" if n.component == (n.label or n.id) else n.component,
-                       "detail": n.detail()} for n in nodes],
+    shown = [{**{k: v for k, v in asdict(n).items() if k != "duration"},
+              "label": n.label or n.id,
+              "sub": "" if n.component == (n.label or n.id) else n.component,
+              "detail": n.detail()} for n in nodes]
+    return {"direction": direction, "nodes": shown,
             "edges": sorted([u, d] for u, d in edges if u in known and d in known)}
 
 
