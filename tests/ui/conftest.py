@@ -32,10 +32,10 @@ class Server:
 
 def start_ui(*args: str, log: Path) -> Server:
     """``tfpipe ui ARGS --port 0`` as a user starts it; waits for the URL it prints."""
-    err = open(log, "w")
-    process = subprocess.Popen([sys.executable, "-m", "tfpipe.cli", "ui", "--port", "0", *args],
-                               cwd=REPO, stdout=subprocess.PIPE, stderr=err, text=True,
-                               env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    with open(log, "w") as err:  # the server keeps its own copy of the file
+        process = subprocess.Popen([sys.executable, "-m", "tfpipe.cli", "ui", "--port", "0",
+                                    *args], cwd=REPO, stdout=subprocess.PIPE, stderr=err,
+                                   text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
     line = process.stdout.readline()
     found = URL.search(line)
     if not found:
@@ -45,8 +45,10 @@ def start_ui(*args: str, log: Path) -> Server:
 
 
 def stop(server: Server) -> None:
+    """SIGTERM, as a service manager stops it: it exits 0."""
     server.process.terminate()
-    server.process.wait(timeout=30)
+    assert server.process.wait(timeout=30) == 0, server.stderr.read_text()
+    server.process.stdout.close()
 
 
 @dataclass
