@@ -1,6 +1,8 @@
 """Bad pipeline definitions, each with the error a user gets."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import tfpipe
@@ -100,6 +102,36 @@ def schema_for_validator_from_stats():
                                             schema=s.outputs["statistics"]))
 
 
+@tfpipe.component
+def Bless(examples: Input[Examples], blessing: Output[tfpipe.ModelBlessing]):
+    """A user component that blesses."""
+
+
+def condition_on_a_node_not_in_the_pipeline():
+    a = CsvExampleGen(input_base="x")
+    bless = Bless(examples=a.outputs["examples"])
+    with tfpipe.If(bless.outputs["blessing"].property("blessed") == 1):
+        consume = Consume(examples=a.outputs["examples"])
+    return _pipeline(a, consume)
+
+
+def input_from_a_gated_node_outside_its_block():
+    a = CsvExampleGen(input_base="x")
+    bless = Bless(examples=a.outputs["examples"])
+    with tfpipe.If(bless.outputs["blessing"].property("blessed") == 1):
+        refine = Refine(examples=a.outputs["examples"])
+    return _pipeline(a, bless, refine, Consume(examples=refine.outputs["refined"]))
+
+
+def condition_on_a_node_inside_another_block():
+    a = CsvExampleGen(input_base="x")
+    with tfpipe.If(a.outputs["examples"].property("span") > 0):
+        bless = Bless(examples=a.outputs["examples"])
+    with tfpipe.If(bless.outputs["blessing"].property("blessed") == 1):
+        consume = Consume(examples=a.outputs["examples"])
+    return _pipeline(a, bless, consume)
+
+
 BAD = [
     (cycle, "r1", "the pipeline has a cycle: r1 -> r2 -> r1"),
     (missing_input, "StatisticsGen", "required input 'examples' (Examples) is not connected"),
@@ -122,7 +154,51 @@ BAD = [
     (bool_for_an_int_parameter, "Consume", "is a Parameter[int], but was given bool True"),
     (list_for_a_dict_parameter, "CsvExampleGen", "parameter 'splits' of CsvExampleGen is a "
                                                  "Parameter[dict], but was given list"),
+    (condition_on_a_node_not_in_the_pipeline, "Consume",
+     "it runs only if Bless.outputs['blessing'].property('blessed') == 1, but 'Bless' is not "
+     "in the pipeline"),
+    (input_from_a_gated_node_outside_its_block, "Consume",
+     "input 'examples' uses an output of 'Refine', which runs only if "
+     "Bless.outputs['blessing'].property('blessed') == 1; Consume is not under that "
+     "condition, so what it needs might never exist"),
+    (condition_on_a_node_inside_another_block, "Consume",
+     "the condition Bless.outputs['blessing'].property('blessed') == 1 tests an output of "
+     "'Bless', which runs only if CsvExampleGen.outputs['examples'].property('span') > 0; "
+     "the block is not under that condition, so the output might never exist"),
 ]
+
+
+def test_condition_errors_point_at_the_line_of_the_condition():
+    with pytest.raises(CompileError) as info:
+        tfpipe.compile_pipeline(condition_on_a_node_not_in_the_pipeline())
+    assert info.value.where.startswith(__file__)
+    line = int(info.value.where.rsplit(":", 1)[1])
+    assert "tfpipe.If(" in open(__file__).read().splitlines()[line - 1]
+
+
+def test_a_condition_tested_with_python_if_says_to_use_tfpipe_if():
+    a = CsvExampleGen(input_base="x")
+    with pytest.raises(DefinitionError, match=r"with tfpipe.If\(<condition>\)"):
+        if a.outputs["examples"].property("span") == 1:
+            pass
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda ch: tfpipe.If(True), "tfpipe.If takes a condition on an upstream output's "
+                                 "property, got bool True"),
+    (lambda ch: ch.property("span") == [1], "compares with list [1]; a condition compares a "
+                                            "property with a literal"),
+    (lambda ch: ch.property("span") == ch.property("span"), "compares with PropertyRef"),
+    (lambda ch: ch.property(""), "a property name must be a non-empty string"),
+    (lambda ch: ch.future()[1], "a condition tests one artifact of "
+                                "CsvExampleGen.outputs['examples'], not [1]"),
+])
+def test_bad_conditions_are_definition_errors(build, message):
+    channel = CsvExampleGen(input_base="x").outputs["examples"]
+    with pytest.raises(DefinitionError, match=re.escape(message)) as info:
+        build(channel)
+    assert info.value.where.startswith(__file__)
+
 
 
 def test_with_id_and_with_cache_return_new_nodes():

@@ -38,11 +38,14 @@ def test_ir_round_trips_exactly_through_json(name):
     assert again.to_json() == ir.to_json()
 
 
-def test_ir_json_is_sorted_and_versioned():
-    ir = tfpipe.compile_pipeline(load_pipeline(str(REPO / "pipelines" / "penguin" /
+@pytest.mark.parametrize("name, version", [("taxi", 1), ("penguin", 2)])
+def test_ir_json_is_sorted_and_versioned(name, version):
+    """Version 2 only for a pipeline with conditions (penguin's Pusher): an older tfpipe
+    refuses it instead of running the gated nodes unconditionally."""
+    ir = tfpipe.compile_pipeline(load_pipeline(str(REPO / "pipelines" / name /
                                                    "pipeline.py")))
     data = json.loads(ir.to_json())
-    assert data["ir_version"] == 1
+    assert data["ir_version"] == version
     assert list(data) == sorted(data)
     assert [n["id"] for n in data["nodes"]][0] == "CsvExampleGen"
 
@@ -59,3 +62,10 @@ def test_compile_ir_command_writes_the_ir(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Wrote the IR of pipeline penguin" in result.stderr
     assert normalised(out.read_text()) == (GOLDEN / "penguin.ir.json").read_text()
+
+
+def test_penguin_with_tuner_and_infra_validator_ir_matches_golden():
+    ir = tfpipe.compile_pipeline(load_pipeline(
+        str(REPO / "pipelines" / "penguin" / "pipeline.py"),
+        {"tune": True, "infra_validate": True}))
+    assert_matches_golden(normalised(ir.to_json()), "penguin_tuned.ir.json")

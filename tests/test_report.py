@@ -11,8 +11,8 @@ from .user_project import check, data_only_penguin, full_penguin, pushed_version
 
 needs_chromium = pytest.mark.skipif(not browser.available(),
                                     reason="Chromium is not installed (.ci/run installs it)")
-SECTIONS = ["graph", "statistics", "schema", "anomalies", "spans", "evaluation",
-            "pushed-model"]
+SECTIONS = ["graph", "statistics", "schema", "anomalies", "spans", "hyperparameters",
+            "evaluation", "infra-validation", "pushed-model", "inference"]
 PAGE_FACTS = """JSON.stringify({
   sections: Array.from(document.querySelectorAll('section')).map(s => s.id),
   boxes: Array.from(document.querySelectorAll('g.node rect'))
@@ -87,6 +87,7 @@ def test_report_shows_statistics_schema_and_anomalies(data_page):
     assert "no anomalies in split(s) train, eval" in facts["text"]["anomalies"]
     assert "no Evaluator ran" in facts["text"]["evaluation"]
     assert "no Pusher ran" in facts["text"]["pushed-model"]
+    assert "no BulkInferrer ran" in facts["text"]["inference"]
 
 
 @needs_chromium
@@ -159,3 +160,6 @@ def test_report_of_a_full_run_shows_evaluation_and_pushed_model(tmp_path_factory
     [pushed] = pushed_versions(root)
     assert str(pushed) in facts["text"]["pushed-model"]
     assert f"tfpipe lineage {pushed}" in facts["text"]["pushed-model"]
+    inference = facts["text"]["inference"]
+    assert "predictions\t10" in inference or "predictions 10" in inference, inference
+    assert "prediction_logs-*.gz" in inference

@@ -1,8 +1,10 @@
 """End to end: the penguin pipeline run from the command line, checked in MLMD and on disk."""
 from __future__ import annotations
 
+import csv
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -127,19 +129,50 @@ def test_the_pushed_model_predicts_species_from_raw_csv_rows(first_run):
     assert all(abs(sum(p) - 1) < 1e-3 for p in predictions.numpy().tolist())
 
 
-def test_a_model_below_the_threshold_is_not_blessed_and_nothing_is_pushed(first_run):
+def test_bulk_inferrer_predicts_each_unlabelled_row_as_the_pushed_model_does(first_run):
+    import numpy as np
+    import tensorflow as tf
+    from tensorflow_serving.apis import prediction_log_pb2
+
+    root, _ = first_run
+    store = Store(root / "metadata.sqlite")
+    execution = store.executions("penguin", "BulkInferrer")[0]  # the first run's
+    [result] = [a for a in store.outputs(execution.id) if "/inference_result/" in a.uri]
+    files = sorted((Path(result.uri)).glob("prediction_logs-*-of-*.gz"))
+    logs = [prediction_log_pb2.PredictionLog.FromString(r.numpy()) for r in
+            tf.data.TFRecordDataset([str(f) for f in files], compression_type="GZIP")]
+    with open(PENGUIN / "data" / "unlabelled.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert len(logs) == len(rows) == result.custom_properties["predictions"].int_value
+    [version] = [p for p in (root / "serving_model").iterdir() if p.name.isdigit()]
+    served = tf.saved_model.load(str(version)).signatures["serving_default"]
+    for log in logs:
+        [request] = log.predict_log.request.inputs.values()
+        own = served(examples=tf.constant(list(request.string_val)))["predictions"].numpy()
+        got = tf.make_ndarray(log.predict_log.response.outputs["predictions"])
+        np.testing.assert_allclose(got, own, rtol=1e-5)
+    predicted_rows = {tuple(round(tf.train.Example.FromString(
+        log.predict_log.request.inputs["examples"].string_val[0]).features.feature[k]
+        .float_list.value[0], 4) for k in rows[0]) for log in logs}
+    assert predicted_rows == {tuple(round(float(r[k]), 4) for k in rows[0]) for r in rows}
+
+
+def test_a_model_below_the_threshold_is_not_blessed_and_the_pusher_is_skipped(first_run):
     root, _ = first_run
     before = _pushed_versions(root)
     result = run_cli("run", PIPELINE, "-p", f"pipeline_root={root}", "-p", "train_steps=7",
                      "-p", "min_accuracy=1.01")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "✔ Trainer  finished" in result.stdout  # a new model
+    for gated in ("Pusher", "BulkInferrer"):
+        assert (f"– {gated}  skipped (Evaluator.outputs['blessing'].custom_property('blessed') "
+                "== 1 is false (it is 0))") in result.stdout
     store = Store(root / "metadata.sqlite")
     latest = store.executions("penguin", "Evaluator")[-1]
     [blessing] = [a for a in store.outputs(latest.id) if "/blessing/" in a.uri]
     assert blessing.custom_properties["blessed"].int_value == 0
     assert "1.01" in blessing.custom_properties["reason"].string_value
     pusher = store.executions("penguin", "Pusher")[-1]
-    [pushed] = store.outputs(pusher.id)
-    assert pushed.custom_properties["pushed"].int_value == 0
+    assert "is false" in pusher.custom_properties["skipped"].string_value
+    assert store.outputs(pusher.id) == []
     assert _pushed_versions(root) == before, "the served versions are untouched"

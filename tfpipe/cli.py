@@ -267,6 +267,28 @@ def init(directory: str, template: str, verbose: bool) -> None:
         click.echo(f"  {step}")
 
 
+@main.command(name="migrate")
+@click.argument("pipeline_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--write", is_flag=True, help="Write the rewritten file in place (otherwise "
+              "only print the diff).")
+@_verbose_option
+def migrate(pipeline_file: str, write: bool, verbose: bool) -> None:
+    """Rewrite a TFX pipeline file into tfpipe: imports, protos to dicts, the resolver,
+    Pipeline arguments and the entry point (comments and layout kept). Prints the diff;
+    exit code 2 if something is left to rewrite by hand (listed). See docs/from-tfx.md."""
+    from .migrate import migrate_file
+
+    result = migrate_file(pipeline_file, write=write)
+    click.echo(result.diff, nl=False)
+    for problem in result.problems:
+        click.echo(click.style("  to do by hand: ", fg="yellow") + problem, err=True)
+    done = "rewrote" if write else "would rewrite (use --write to save)"
+    click.echo(click.style("✔ " if not result.problems else "! ", fg="green" if not
+                           result.problems else "yellow") + f"{done} {pipeline_file}", err=True)
+    if result.problems:
+        sys.exit(2)
+
+
 @main.command(name="runs")
 @click.argument("pipeline_file", required=False, type=click.Path(dir_okay=False))
 @_store_options

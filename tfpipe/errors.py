@@ -112,6 +112,16 @@ class ServeError(TfpipeError):
     kind = "cannot serve"
 
 
+class NodeSkipped(Exception):
+    """Not an error: an executor decided not to run (``ExecutionContext.skip(reason)``,
+    e.g. BulkInferrer with a model that is not blessed). The node is recorded as
+    skipped with ``reason``, writes no outputs, and the run still succeeds."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 def user_frame(exc: BaseException) -> str | None:
     """file:line of the deepest traceback frame in user code (not tfpipe, not a library)."""
     found = None

@@ -48,6 +48,7 @@ class NodeFinished(NodeEvent):
     cache_note: str
     done: int  # nodes finished so far in this run, this one included
     total: int
+    reason: str = ""  # why a skipped node did not run
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """Penguin module file: TFT preprocessing and a small Keras classifier.
 
-Transform calls ``preprocessing_fn``; Trainer calls ``run_fn``. Ported from TFX's
-penguin_utils_keras.py: the only changes are the imports (tf_keras, tfpipe).
+Transform calls ``preprocessing_fn``; Trainer calls ``run_fn``; Tuner (``-p tune=true``)
+calls ``tuner_fn``. Ported from TFX's penguin_utils_keras.py: the only changes are the
+imports (tf_keras, tfpipe) and the tuner's ``TfKerasTrials`` mix-in (KerasTuner's own
+trial loop only takes Keras 3 models).
 
 The model is a ``tf_keras`` (Keras 2) model because TensorFlow Transform 1.16's
 transform layer, which the served model embeds, is a Keras 2 layer.
@@ -49,15 +51,64 @@ def build_model(learning_rate=0.01, hidden_units=(8, 8)):
     return model
 
 
-def run_fn(fn_args):
-    """Train on the transformed train split, validate on eval, save for serving."""
+def _datasets(fn_args):
+    """The (train, eval) datasets of transformed examples."""
     tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
-    train = _input_fn(fn_args.train_files, fn_args.data_accessor, tf_transform_output,
-                      TRAIN_BATCH_SIZE)
-    evaluation = _input_fn(fn_args.eval_files, fn_args.data_accessor, tf_transform_output,
-                           EVAL_BATCH_SIZE)
+    return (_input_fn(fn_args.train_files, fn_args.data_accessor, tf_transform_output,
+                      TRAIN_BATCH_SIZE),
+            _input_fn(fn_args.eval_files, fn_args.data_accessor, tf_transform_output,
+                      EVAL_BATCH_SIZE))
+
+
+def search_space():
+    """The hyperparameters the Tuner searches (defaults: the untuned model's)."""
+    import keras_tuner
+
+    hp = keras_tuner.HyperParameters()
+    hp.Choice("learning_rate", [0.01, 0.03], default=0.01)
+    hp.Int("num_layers", 1, 2, default=2)
+    hp.Int("units", 4, 8, step=4, default=8)
+    return hp
+
+
+def build_tuned_model(hp):
+    """The model for one set of hyperparameters (a ``keras_tuner.HyperParameters``)."""
+    return build_model(learning_rate=hp.get("learning_rate"),
+                       hidden_units=[hp.get("units")] * hp.get("num_layers"))
+
+
+def tuner_fn(fn_args):
+    """A random search over ``search_space()``, judged by accuracy on the eval split."""
+    import keras_tuner
+
+    from tfpipe.components.tuner import TfKerasTrials, TunerFnResult
+
+    class RandomSearch(TfKerasTrials, keras_tuner.RandomSearch):
+        pass
+
+    tuner = RandomSearch(build_tuned_model, hyperparameters=search_space(),
+                         objective=keras_tuner.Objective("val_sparse_categorical_accuracy",
+                                                         "max"),
+                         max_trials=fn_args.custom_config.get("max_trials", 4), seed=0,
+                         directory=fn_args.working_dir, project_name="penguin_tuning")
+    train, evaluation = _datasets(fn_args)
+    return TunerFnResult(tuner=tuner, fit_kwargs={
+        "x": train, "validation_data": evaluation, "steps_per_epoch": fn_args.train_steps,
+        "validation_steps": fn_args.eval_steps, "verbose": 0})
+
+
+def run_fn(fn_args):
+    """Train on the transformed train split, validate on eval, save for serving; with
+    the Tuner's ``fn_args.hyperparameters``, the model they describe."""
+    train, evaluation = _datasets(fn_args)
     tf.random.set_seed(fn_args.custom_config.get("seed", 0))
-    model = build_model(**fn_args.custom_config.get("model", {}))
+    if fn_args.hyperparameters:
+        import keras_tuner
+
+        model = build_tuned_model(keras_tuner.HyperParameters.from_config(
+            fn_args.hyperparameters))
+    else:
+        model = build_model(**fn_args.custom_config.get("model", {}))
     warm_start(model, fn_args.base_model)  # from the latest blessed model, if one is given
     model.fit(train, steps_per_epoch=fn_args.train_steps, validation_data=evaluation,
               validation_steps=fn_args.eval_steps, verbose=0,

@@ -1,8 +1,13 @@
 """Palmer penguins: classify the species from four body measurements.
 
 Run it:   tfpipe run pipelines/penguin/pipeline.py
+          (a blessed model is pushed, and predicts the species of data/unlabelled.csv)
 Train longer:
           tfpipe run pipelines/penguin/pipeline.py -p train_steps=500
+Tune the model's hyperparameters first (KerasTuner, a few trials), then train with the best:
+          tfpipe run pipelines/penguin/pipeline.py -p tune=true
+Check that the model serves (a model server process, a few requests) before pushing it:
+          tfpipe run pipelines/penguin/pipeline.py -p infra_validate=true
 Validate other data against the curated schema, stopping on anomalies:
           tfpipe run pipelines/penguin/pipeline.py -p data_root=pipelines/penguin/data/skewed \
               -p schema_file=pipelines/penguin/schema/schema.pbtxt -p fail_on_anomalies=true
@@ -10,9 +15,9 @@ Validate other data against the curated schema, stopping on anomalies:
 import os
 
 import tfpipe
-from tfpipe.components import (CsvExampleGen, Evaluator, ExampleValidator, ImportSchemaGen,
-                               LatestBlessedModelResolver, Pusher, SchemaGen, StatisticsGen,
-                               Trainer, Transform)
+from tfpipe.components import (BulkInferrer, CsvExampleGen, Evaluator, ExampleValidator,
+                               ImportSchemaGen, InfraValidator, LatestBlessedModelResolver, Pusher,
+                               SchemaGen, StatisticsGen, Trainer, Transform, Tuner)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODULE_FILE = os.path.join(HERE, "penguin_utils.py")
@@ -38,12 +43,20 @@ def create_pipeline(data_root: str = os.path.join(HERE, "data", "labelled"),
                     schema_file: str | None = None, fail_on_anomalies: bool = False,
                     train_steps: int = 100, eval_steps: int = 5, min_accuracy: float = 0.6,
                     pipeline_root: str = os.path.join(HERE, "tfpipe_output"),
-                    serving_model_dir: str | None = None,
+                    serving_model_dir: str | None = None, tune: bool = False,
+                    max_trials: int = 4, infra_validate: bool = False,
+                    unlabelled_data: str = os.path.join(HERE, "data", "unlabelled.csv"),
                     beam_pipeline_args: tuple = ()) -> tfpipe.Pipeline:
     """The penguin pipeline. With ``schema_file`` the data is validated against that
     curated schema instead of one inferred from the data itself. A model is pushed to
     ``serving_model_dir`` (default ``<pipeline_root>/serving_model``) when it is at
-    least ``min_accuracy`` accurate and no worse than the latest blessed model."""
+    least ``min_accuracy`` accurate and no worse than the latest blessed model, and the
+    same model predicts the species of the rows of ``unlabelled_data`` (BulkInferrer);
+    otherwise both are skipped (a condition on the blessing, as TFX's ``Cond``). With
+    ``tune`` a Tuner first tries ``max_trials`` hyperparameter sets (each trained for
+    ``train_steps``) and the Trainer trains with the best. With ``infra_validate`` an
+    InfraValidator serves the model in a separate process and sends it requests made of
+    eval examples; the Pusher pushes only a model that answered them all."""
     example_gen = CsvExampleGen(input_base=os.path.abspath(data_root))
     statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
     if schema_file:
@@ -55,24 +68,42 @@ def create_pipeline(data_root: str = os.path.join(HERE, "data", "labelled"),
                                          fail_on_anomalies=fail_on_anomalies)
     transform = Transform(examples=example_gen.outputs["examples"],
                           schema=schema_gen.outputs["schema"], module_file=MODULE_FILE)
-    trainer = Trainer(examples=transform.outputs["transformed_examples"],
-                      transform_graph=transform.outputs["transform_graph"],
-                      schema=schema_gen.outputs["schema"], module_file=MODULE_FILE,
-                      train_args={"num_steps": train_steps},
-                      eval_args={"num_steps": eval_steps})
+    training = dict(examples=transform.outputs["transformed_examples"],
+                    transform_graph=transform.outputs["transform_graph"],
+                    schema=schema_gen.outputs["schema"], module_file=MODULE_FILE,
+                    train_args={"num_steps": train_steps}, eval_args={"num_steps": eval_steps})
+    tuning = [Tuner(**training, custom_config={"max_trials": max_trials})] if tune else []
+    tuned = {"hyperparameters": t.outputs["best_hyperparameters"] for t in tuning}
+    trainer = Trainer(**training, **tuned)
+    unlabelled_gen = CsvExampleGen(
+        input_base=os.path.dirname(os.path.abspath(unlabelled_data)),
+        input_pattern=os.path.basename(unlabelled_data),
+        splits={"unlabelled": 1}).with_id("UnlabelledExampleGen")
     latest_blessed = LatestBlessedModelResolver(candidate=trainer.outputs["model"])
     evaluator = Evaluator(examples=example_gen.outputs["examples"],
                           model=trainer.outputs["model"],
                           baseline_model=latest_blessed.outputs["model"],
                           eval_config=eval_config(min_accuracy))
-    pusher = Pusher(model=trainer.outputs["model"], model_blessing=evaluator.outputs["blessing"],
-                    push_destination=os.path.abspath(
-                        serving_model_dir or os.path.join(pipeline_root, "serving_model")))
+    infra = [InfraValidator(model=trainer.outputs["model"],
+                            examples=example_gen.outputs["examples"])] if infra_validate else []
+    infra_blessed = {"infra_blessing": v.outputs["blessing"] for v in infra}
+    with tfpipe.If(evaluator.outputs["blessing"].property("blessed") == 1):  # else: skipped
+        pusher = Pusher(model=trainer.outputs["model"],
+                        model_blessing=evaluator.outputs["blessing"],
+                        push_destination=os.path.abspath(
+                            serving_model_dir or os.path.join(pipeline_root, "serving_model")),
+                        **infra_blessed)
+        bulk_inferrer = BulkInferrer(
+            examples=unlabelled_gen.outputs["examples"], model=trainer.outputs["model"],
+            model_blessing=evaluator.outputs["blessing"],
+            output_example_spec={"output_columns_spec": [{"predict_output": {"output_columns": [
+                {"output_key": "predictions", "output_column": "species_probabilities"}]}}]})
     return tfpipe.Pipeline(
         name="penguin",
         pipeline_root=pipeline_root,
         components=[example_gen, statistics_gen, schema_gen, example_validator, transform,
-                    trainer, latest_blessed, evaluator, pusher],
+                    *tuning, trainer, latest_blessed, evaluator, *infra, pusher, unlabelled_gen,
+                    bulk_inferrer],
         beam_pipeline_args=list(beam_pipeline_args),
     )
 

@@ -48,6 +48,9 @@ def _module(tmp: Path, text: str) -> str:
     return str(path)
 
 
+# A TFX pipeline file building its pipeline under __main__; line 5 is the one under test.
+TFX_FILE = ("from tfx import v1 as tfx\n\n\ndef _create_pipeline():\n    {}\n\n\n"
+            "if __name__ == '__main__':\n    _create_pipeline()\n")
 HEADER = "species,culmen_length_mm,culmen_depth_mm,flipper_length_mm,body_mass_g\n"
 
 CASES = [
@@ -119,6 +122,38 @@ CASES = [
                "    raise ValueError('learning rate must be positive')\n")), 3,
          ["[Trainer] Trainer failed in user code: ValueError: learning rate must be positive",
           "module.py:6"], "Trainer"),
+    Case("module file without tuner_fn", lambda t: _args(
+        t, data=GOOD_CSV, stage="tuner", module_file=_module(
+            t, IDENTITY_PREPROCESSING + "\n\ndef tuner(fn_args):\n    pass\n")), 3,
+         ["[Tuner] tuner_fn is not defined in module_file", "module.py (it has 'tuner': a typo?)",
+          "fix: define `def tuner_fn(fn_args):` at the top level of module.py"], "Tuner"),
+    Case("tuner_fn returning the tuner alone", lambda t: _args(
+        t, data=GOOD_CSV, stage="tuner", module_file=_module(
+            t, IDENTITY_PREPROCESSING + "\n\ndef tuner_fn(fn_args):\n"
+               "    import keras_tuner\n"
+               "    return keras_tuner.RandomSearch(lambda hp: None, max_trials=1,\n"
+               "                                    directory=fn_args.working_dir)\n")), 3,
+         ["[Tuner] tuner_fn returned a RandomSearch, but it must return "
+          "TunerFnResult(tuner=<a KerasTuner tuner>, fit_kwargs=<a dict of tuner.search "
+          "arguments>).", "module.py:5", "fix: end tuner_fn with `return TunerFnResult("],
+         "Tuner"),
+    Case("Tuner asked for parallel trials", lambda t: _args(
+        t, data=GOOD_CSV, stage="tuner", tune_args='{"num_parallel_trials": 4}',
+        module_file=_module(t, IDENTITY_PREPROCESSING + "\n\ndef tuner_fn(fn_args):\n"
+                               "    raise AssertionError('not reached')\n")), 3,
+         ["[Tuner] tune_args {'num_parallel_trials': 4} cannot be honoured: tfpipe runs a "
+          "Tuner's trials one after another", "fix: drop tune_args or set tune_args="
+          "{'num_parallel_trials': 1}"], "Tuner"),
+    Case("InfraValidator request_spec with a misspelt key", lambda t: _args(
+        t, data=GOOD_CSV, stage="infra", request_spec='{"num_example": 3}'), 3,
+         ["[InfraValidator] request_spec has no setting 'num_example'. Did you mean "
+          "'num_examples'?", "fix: request_spec takes num_examples, signature_name, "
+          "split_name"], "InfraValidator"),
+    Case("InfraValidator requests from a split the examples lack", lambda t: _args(
+        t, data=GOOD_CSV, stage="infra", request_spec='{"split_name": "test"}'), 3,
+         ["[InfraValidator] examples", "have no split 'test' to build requests from (they "
+          "have ['train', 'eval']).", "fix: set request_spec={'split_name': ...} to one of "
+          "them"], "InfraValidator"),
     Case("unwritable pipeline root", lambda t: ["-p", f"root={_write(t / 'afile', 'x')}/root",
                                                 "-p", f"data={GOOD_CSV}"], 2,
          ["cannot write to the pipeline root", "Not a directory",
@@ -195,6 +230,30 @@ CASES = [
           "new node, but the pipeline holds the original 'CsvExampleGen', so the change is "
           "lost.", "pipeline.py:", "fix: use the node it returns, e.g. x = x.with_id('renamed'), "
           "and put that in the pipeline"]),
+    Case("condition on a node not in the pipeline", lambda t: _args(
+        t, data=GOOD_CSV, condition_property="blessed", condition_on_missing_node="true"), 2,
+         ["Error (compile error): [StatisticsGen] it runs only if "
+          "BlessedModel.outputs['blessing'].property('blessed') == 1, but 'BlessedModel' is "
+          "not in the pipeline.", "pipeline.py:", "fix: add BlessedModel to "
+          "Pipeline(components=[...])"]),
+    Case("condition on a property the artifact does not have", lambda t: _args(
+        t, data=GOOD_CSV, condition_property="blesed"), 3,
+         ["Error (execution failed): [StatisticsGen] the condition "
+          "BlessedModel.outputs['blessing'].custom_property('blesed') == 1 tests a custom "
+          "property that the artifact", "does not have (it has: blessed).",
+          "fix: test a property that the upstream component records"], "StatisticsGen"),
+    Case("BulkInferrer on examples without the model's features", lambda t: _args(
+        t, stage="infer", data=_data(t, "beak_length,beak_depth,flipper,mass\n" + "".join(
+            f"{i},2,3,4\n" for i in range(9)))), 3,
+         ["Error (bad input data): [BulkInferrer] the examples of split 'train' do not match "
+          "the model's signature 'serving_default': Feature: ",
+          "is required but could not be found.",
+          "fix: infer on examples with the features the model was trained on"], "BulkInferrer"),
+    Case("BulkInferrer data_spec naming a split the examples lack", lambda t: _args(
+        t, stage="infer", data=GOOD_CSV) + ["-p", 'data_spec={"example_splits": ["test"]}'], 3,
+         ["Error (bad input data): [BulkInferrer] data_spec example_splits ['test'] are not "
+          "splits of the examples (train, eval).", "fix: use some of ['train', 'eval']"],
+         "BulkInferrer"),
     Case("Importer of a path that does not exist", lambda t: _args(
         t, stage="import", schema_file=t / "nowhere"), 3,
          ["Error (bad input data): [Importer] source_uri", "nowhere does not exist.",
@@ -222,6 +281,37 @@ CASES = [
          ["Error (metadata store error): no MySQL server answered at 127.0.0.1:9 "
           "(mysql://127.0.0.1:9/mlmd): Connection refused.",
           "fix: start the MySQL or MariaDB server, or correct the host and port in the URL"]),
+    # Issue 14: TFX pipeline files use what tfpipe has not got.
+    Case("a TFX component tfpipe has not got", lambda t: [], 2,
+         ["Error (definition error): TFX's tfx.components.BigQueryExampleGen is not supported "
+          "by tfpipe.", "tfx_pipeline.py:1", "fix: tfpipe offers here: CsvExampleGen, DataAccessor, Evaluator,",
+          "see docs/from-tfx.md"],
+         pipeline_file=lambda t: _write(t / "tfx_pipeline.py", "from tfx.components import "
+                                        "BigQueryExampleGen\n")),
+    Case("a TFX module tfpipe has not got", lambda t: [], 2,
+         ["Error (definition error): TFX's module tfx.extensions is not supported by tfpipe.",
+          "tfx_pipeline.py:2", "fix: tfpipe offers here: tfx.components, tfx.dsl, tfx.orchestration, tfx.proto, "
+          "tfx.types, tfx.v1;"],
+         pipeline_file=lambda t: _write(t / "tfx_pipeline.py", "import os\nfrom "
+                                        "tfx.extensions.google_cloud_big_query import "
+                                        "example_gen\n")),
+    Case("a TFX proto field tfpipe has not got", lambda t: [], 2,
+         ["Error (definition error): TrainArgs has no field 'num_epochs' that tfpipe supports.",
+          "tfx_pipeline.py:5", "fix: use num_steps, splits"],
+         pipeline_file=lambda t: _write(t / "tfx_pipeline.py", TFX_FILE.format(
+            "tfx.proto.TrainArgs(num_epochs=3)"))),
+    Case("a TFX argument tfpipe has not got", lambda t: [], 2,
+         ["Error (definition error): Trainer(custom_executor_spec=...) is not supported by "
+          "tfpipe.", "tfx_pipeline.py:5", "fix: leave it out: tfpipe's Trainer is the generic "
+          "Trainer (run_fn)"],
+         pipeline_file=lambda t: _write(t / "tfx_pipeline.py", TFX_FILE.format(
+            "tfx.components.Trainer(module_file='m.py', custom_executor_spec=object())"))),
+    Case("a TFX resolver strategy tfpipe has not got", lambda t: [], 2,
+         ["Error (definition error): TFX's tfx.v1.dsl.experimental.SpanRangeStrategy is not "
+          "supported by tfpipe.", "tfx_pipeline.py:5",
+          "fix: tfpipe offers here: LatestArtifactStrategy, LatestBlessedModelStrategy"],
+         pipeline_file=lambda t: _write(t / "tfx_pipeline.py", TFX_FILE.format(
+            "tfx.dsl.Resolver(strategy_class=tfx.dsl.experimental.SpanRangeStrategy)"))),
     # `run --watch`: a pipeline whose ExampleGen reads no spans has nothing to watch.
     Case("watching a pipeline that reads no spans", lambda t: _args(t, data=GOOD_CSV) + [
         "--watch", "--once"], 2,

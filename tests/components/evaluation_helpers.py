@@ -124,3 +124,26 @@ def NotAModel(model: Output[Model]):
     """A Model artifact holding no SavedModel."""
     with open(os.path.join(model.uri, "notes.txt"), "w") as f:
         f.write("no model here\n")
+
+
+@tfpipe.component
+def CorruptModel(model: Output[Model]):
+    """A SavedModel folder whose saved_model.pb is not a SavedModel: loading crashes."""
+    os.makedirs(os.path.join(model.uri, "Format-Serving"))
+    with open(os.path.join(model.uri, "Format-Serving", "saved_model.pb"), "wb") as f:
+        f.write(b"\x08\x96\x01 this is not a SavedModel")
+
+
+@tfpipe.component
+def FloatInputModel(model: Output[Model]):
+    """A SavedModel whose serving_default takes a float matrix ``x``, not tf.Examples."""
+    import tensorflow as tf
+
+    class Doubler(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None, 4], tf.float32, name="x")])
+        def serve(self, x):
+            return {"doubled": 2 * x}
+
+    module = Doubler()
+    tf.saved_model.save(module, os.path.join(model.uri, "Format-Serving"),
+                        signatures={"serving_default": module.serve})

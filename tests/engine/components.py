@@ -34,6 +34,15 @@ def Join(left: Input[Schema], right: Input[Schema], schema: Output[Schema]):
 
 
 @tfpipe.component
+def Gate(examples: Input[Examples], passed: Output[Examples],
+         context: tfpipe.ExecutionContext = None):
+    """Starts writing, then decides not to run: ``context.skip``."""
+    with open(os.path.join(passed.uri, "half.txt"), "w") as f:
+        f.write("half-written")
+    context.skip("nothing new to pass on")
+
+
+@tfpipe.component
 def WritesNothing(examples: Output[Examples]):
     """Forgets to write its output."""
 

@@ -1,6 +1,8 @@
 """Running a compiled PipelineSpec the way a KFP v2 cluster does, minus Kubernetes:
-each task in dependency order, its executor input built from the spec (constants,
-pipeline parameters, upstream output artifacts with their metadata) and passed
+each task in dependency order (a condition group's sub-DAG only if its CEL
+``triggerPolicy.condition`` holds for the output parameters it tests), its executor
+input built from the spec (constants, pipeline parameters, upstream output artifacts
+and parameters, with their metadata) and passed
 through KFP's own ``ExecutorInput`` proto, its container argv taken from the spec
 with the placeholders substituted, and its executor output read back through KFP's
 ``ExecutorOutput`` proto."""
@@ -59,6 +61,25 @@ def substitute(args: list[str], values: dict[str, str]) -> list[str]:
     return out
 
 
+@dataclass
+class Scope:
+    """The inputs of the DAG being run: the pipeline's parameters at the root, a condition
+    group's own inputs inside it."""
+
+    parameters: dict
+    artifacts: dict = field(default_factory=dict)
+
+
+def condition_holds(expression: str, parameters: dict) -> bool:
+    """A ``triggerPolicy.condition`` evaluated as KFP's driver does, with CEL (cel-python
+    here, cel-go there) over the group task's resolved input parameters."""
+    import celpy
+
+    env = celpy.Environment()
+    program = env.program(env.compile(expression))
+    return bool(program.evaluate({"inputs": celpy.json_to_cel({"parameter_values": parameters})}))
+
+
 class KfpSimulator:
     def __init__(self, spec: dict, pipeline_root: str, work_dir: Path, env: dict | None = None,
                  run_id: str = "3f1e0c2a-run"):
@@ -68,36 +89,50 @@ class KfpSimulator:
         self.env = env or {}
         self.run_id = run_id
         self.outputs: dict[str, dict] = {}  # task -> executor output
+        self.skipped: dict[str, str] = {}  # condition group task -> its condition
 
-    def _parameter(self, source: dict, run_params: dict):
+    def _root_scope(self, run_params: dict) -> Scope:
+        defaults = {k: d["defaultValue"] for k, d in self.spec["root"].get(
+            "inputDefinitions", {}).get("parameters", {}).items()}
+        return Scope({**defaults, **run_params})
+
+    def _parameter(self, source: dict, scope: Scope):
         if "runtimeValue" in source:
             return source["runtimeValue"]["constant"]
-        name = source["componentInputParameter"]
-        if name in run_params:
-            return run_params[name]
-        return self.spec["root"]["inputDefinitions"]["parameters"][name]["defaultValue"]
+        if "taskOutputParameter" in source:
+            ref = source["taskOutputParameter"]
+            return self.outputs[ref["producerTask"]]["parameterValues"][ref["outputParameterKey"]]
+        return scope.parameters[source["componentInputParameter"]]
 
-    def executor_input(self, task: str, run_params: dict) -> dict:
-        task_spec = self.spec["root"]["dag"]["tasks"][task]
-        component = self.spec["components"][task_spec["componentRef"]["name"]]
+    def _artifacts(self, source: dict, scope: Scope) -> list[dict]:
+        if "componentInputArtifact" in source:
+            return scope.artifacts[source["componentInputArtifact"]]
+        ref = source["taskOutputArtifact"]
+        produced = self.outputs[ref["producerTask"]]["artifacts"][ref["outputArtifactKey"]]
+        return [{"name": f"{ref['producerTask']}-{ref['outputArtifactKey']}",
+                 "uri": art["uri"], "metadata": art.get("metadata", {})}
+                for art in produced["artifacts"]]  # a list: several for a resolver's window
+
+    def _inputs(self, task_spec: dict, scope: Scope) -> Scope:
         inputs = task_spec.get("inputs", {})
+        return Scope(
+            {k: self._parameter(v, scope) for k, v in inputs.get("parameters", {}).items()},
+            {k: self._artifacts(v, scope) for k, v in inputs.get("artifacts", {}).items()})
+
+    def executor_input(self, task: str, task_spec: dict, given: Scope) -> dict:
+        component = self.spec["components"][task_spec["componentRef"]["name"]]
         in_defs = component.get("inputDefinitions", {}).get("artifacts", {})
-        artifacts = {}
-        for name, source in inputs.get("artifacts", {}).items():
-            ref = source["taskOutputArtifact"]
-            produced = self.outputs[ref["producerTask"]]["artifacts"][ref["outputArtifactKey"]]
-            artifacts[name] = {"artifacts": [{  # a list: several for a resolver's window
-                "name": f"{ref['producerTask']}-{ref['outputArtifactKey']}",
-                "type": in_defs[name]["artifactType"], "uri": art["uri"],
-                "metadata": art.get("metadata", {})} for art in produced["artifacts"]]}
+        artifacts = {name: {"artifacts": [{**a, "type": in_defs[name]["artifactType"]}
+                                          for a in arts]}
+                     for name, arts in given.artifacts.items()}
         outputs = {}
         for name, d in component.get("outputDefinitions", {}).get("artifacts", {}).items():
             uri = f"{self.root}/{self.spec['pipelineInfo']['name']}/{self.run_id}/{task}/{name}"
             outputs[name] = {"artifacts": [{"name": name, "type": d["artifactType"], "uri": uri}]}
-        data = {"inputs": {"parameterValues": {k: self._parameter(v, run_params)
-                                               for k, v in inputs.get("parameters", {}).items()},
-                           "artifacts": artifacts},
-                "outputs": {"artifacts": outputs,
+        parameters = {name: {"outputFile": str(self.work / task / "parameters" / name)}
+                      for name in component.get("outputDefinitions", {}).get("parameters", {})}
+        data = {"inputs": {"parameterValues": given.parameters, "artifacts": artifacts},
+                "outputs": {"artifacts": outputs, "parameters": parameters,
                             "outputFile": str(self.work / task / "output_metadata.json")}}
         data = _proto_round_trip(pb.ExecutorInput(), data)
         params = data.get("inputs", {}).get("parameterValues")
@@ -105,9 +140,10 @@ class KfpSimulator:
             data["inputs"]["parameterValues"] = sorted_keys(params)
         return data
 
-    def order(self) -> list[str]:
+    @staticmethod
+    def order(dag: dict) -> list[str]:
         """Dependency order; among tasks ready together, by name (deterministic)."""
-        tasks = self.spec["root"]["dag"]["tasks"]
+        tasks = dag["tasks"]
         sorter = graphlib.TopologicalSorter(
             {t: set(s.get("dependentTasks", [])) for t, s in tasks.items()})
         sorter.prepare()
@@ -118,11 +154,10 @@ class KfpSimulator:
             sorter.done(*ready)
         return order
 
-    def run_task(self, task: str, run_params: dict) -> TaskRun:
-        task_spec = self.spec["root"]["dag"]["tasks"][task]
+    def run_task(self, task: str, task_spec: dict, scope: Scope) -> TaskRun:
         executor = self.spec["components"][task_spec["componentRef"]["name"]]["executorLabel"]
         container = self.spec["deploymentSpec"]["executors"][executor]["container"]
-        executor_input = self.executor_input(task, run_params)
+        executor_input = self.executor_input(task, task_spec, self._inputs(task_spec, scope))
         argv = substitute(container["command"] + container["args"],
                           {"{{$}}": json.dumps(executor_input),
                            "{{$.pipeline_job_uuid}}": self.run_id})
@@ -137,10 +172,27 @@ class KfpSimulator:
             self.outputs[task] = run.executor_output
         return run
 
+    def _run_dag(self, dag: dict, scope: Scope, runs: list[TaskRun]) -> bool:
+        """Run a DAG's tasks in order, a condition group only if its condition holds;
+        False once a task failed."""
+        for task in self.order(dag):
+            task_spec = dag["tasks"][task]
+            component = self.spec["components"][task_spec["componentRef"]["name"]]
+            if "dag" not in component:
+                runs.append(self.run_task(task, task_spec, scope))
+                if runs[-1].returncode != 0:
+                    return False
+                continue
+            given = self._inputs(task_spec, scope)
+            condition = task_spec.get("triggerPolicy", {}).get("condition")
+            if condition and not condition_holds(condition, given.parameters):
+                self.skipped[task] = condition
+                continue
+            if not self._run_dag(component["dag"], given, runs):
+                return False
+        return True
+
     def run(self, run_params: dict | None = None) -> list[TaskRun]:
-        runs = []
-        for task in self.order():
-            runs.append(self.run_task(task, run_params or {}))
-            if runs[-1].returncode != 0:
-                break
+        runs: list[TaskRun] = []
+        self._run_dag(self.spec["root"]["dag"], self._root_scope(run_params or {}), runs)
         return runs

@@ -34,6 +34,23 @@ def strict_spec(text: str) -> pipeline_spec_pb2.PipelineSpec:
                                  ignore_unknown_fields=False)
 
 
+def container_tasks(spec: dict) -> dict[str, tuple[dict, list[dict]]]:
+    """Every node's task, in the root DAG or in a condition group's sub-DAG, with the
+    group tasks enclosing it (outermost first)."""
+    found = {}
+
+    def walk(dag: dict, groups: list[dict]) -> None:
+        for name, task in dag["tasks"].items():
+            component = spec["components"][task["componentRef"]["name"]]
+            if "dag" in component:
+                walk(component["dag"], groups + [task])
+            else:
+                found[name] = (task, groups)
+
+    walk(spec["root"]["dag"], [])
+    return found
+
+
 @pytest.mark.parametrize("name", PIPELINES)
 def test_example_pipeline_yaml_matches_golden(name, tmp_path):
     out = tmp_path / f"{name}.yaml"
@@ -54,13 +71,16 @@ def test_yaml_loads_with_kfp_and_parses_strictly(name, tmp_path):
     component = load_component_from_file(str(path))
     assert component.name == ir.name
     spec = strict_spec(text)
-    tasks = spec.root.dag.tasks
+    tasks = container_tasks(yaml.safe_load(text))
     assert len(tasks) == len(ir.nodes)
     for node in ir.nodes:
-        task = tasks[node.id.lower()]
-        assert sorted(task.dependent_tasks) == sorted(u.lower() for u in node.upstream)
-        assert task.caching_options.enable_cache == node.enable_cache
-        component_spec = spec.components[task.component_ref.name]
+        task, groups = tasks[node.id.lower()]
+        assert len(groups) == len(node.conditions)
+        upstream = {u.lower() for u in node.upstream}
+        assert set(task.get("dependentTasks", [])) <= upstream
+        assert upstream <= {t for g in groups + [task] for t in g.get("dependentTasks", [])}
+        assert task["cachingOptions"]["enableCache"] == node.enable_cache
+        component_spec = spec.components[task["componentRef"]["name"]]
         outputs = component_spec.output_definitions.artifacts
         assert {k: v.artifact_type.schema_title for k, v in outputs.items()} == \
             {k: f"tfx.{t}" for k, t in node.outputs.items()}
@@ -72,8 +92,9 @@ def test_yaml_loads_with_kfp_and_parses_strictly(name, tmp_path):
 def test_every_node_parameter_is_a_kfp_parameter_or_kept_in_the_task_ir(name):
     ir, text = compile_file(pipeline_file(name))
     spec = yaml.safe_load(text)
+    tasks = container_tasks(spec)
     for node in ir.nodes:
-        task = spec["root"]["dag"]["tasks"][node.id.lower()]
+        task, _ = tasks[node.id.lower()]
         container = spec["deploymentSpec"]["executors"][f"exec-{node.id.lower()}"]["container"]
         args = container["args"]
         task_ir = json.loads(args[args.index("--task-ir") + 1])
@@ -166,3 +187,20 @@ def test_cluster_settings_of_the_pipeline_reach_the_yaml(tmp_path):
     assert args[args.index("--metadata") + 1] == "mysql://tfpipe@mysql.kubeflow:3306/tfpipe"
     gen = spec.root.dag.tasks["csvexamplegen"].inputs.parameters["input_base"]
     assert gen.runtime_value.constant.string_value == "gs://bucket/data"
+
+
+TUNED = ["-p", "tune=true", "-p", "infra_validate=true"]
+
+
+def test_penguin_with_tuner_and_infra_validator_matches_golden_and_parses(tmp_path):
+    """The optional nodes of the penguin pipeline (Tuner, InfraValidator) as KFP tasks."""
+    out = tmp_path / "penguin_tuned.yaml"
+    result = run_cli("compile", pipeline_file("penguin"), *TUNED, "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    text = out.read_text()
+    assert_matches_golden(text, "penguin_tuned.kfp.yaml")
+    tasks = strict_spec(text).root.dag.tasks
+    assert {"tuner", "infravalidator"} <= set(tasks)
+    assert "tuner" in tasks["trainer"].dependent_tasks
+    # The Pusher is in the blessed-only condition group, which waits for InfraValidator.
+    assert "infravalidator" in tasks["condition-1"].dependent_tasks

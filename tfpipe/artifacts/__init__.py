@@ -4,17 +4,20 @@ the views and the runners all use. Protocol buffers are read with tensorflow_met
 alone; nothing here imports TensorFlow.
 
 One module per kind of data, in data-flow order: ``examples``, ``statistics``,
-``schema``, ``anomalies``, ``model`` (transform outputs, model, evaluation, blessing,
-push); ``base`` holds the Artifact class, the type registry and the split layout.
+``schema``, ``anomalies``, ``model`` (transform outputs, hyperparameters, model,
+evaluation, blessings, push), ``inference`` (batch predictions); ``base`` holds the
+Artifact class, the type registry and the split layout.
 """
 from .anomalies import ExampleAnomalies
 from .base import DOUBLE, INT, STRING, Artifact, artifact_class
 from .examples import Examples
-from .model import (Model, ModelBlessing, ModelEvaluation, ModelRun, PushedModel,
-                    TransformCache, TransformGraph)
+from .inference import InferenceResult
+from .model import (HyperParameters, InfraBlessing, Model, ModelBlessing, ModelEvaluation,
+                    ModelRun, PushedModel, TransformCache, TransformGraph)
 from .schema import Schema
 from .statistics import ExampleStatistics
 
-__all__ = ["Artifact", "DOUBLE", "ExampleAnomalies", "ExampleStatistics", "Examples", "INT",
-           "Model", "ModelBlessing", "ModelEvaluation", "ModelRun", "PushedModel", "STRING",
-           "Schema", "TransformCache", "TransformGraph", "artifact_class"]
+__all__ = ["Artifact", "DOUBLE", "ExampleAnomalies", "ExampleStatistics", "Examples",
+           "HyperParameters", "INT", "InferenceResult", "InfraBlessing", "Model",
+           "ModelBlessing", "ModelEvaluation", "ModelRun", "PushedModel", "STRING", "Schema",
+           "TransformCache", "TransformGraph", "artifact_class"]

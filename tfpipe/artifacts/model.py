@@ -1,9 +1,11 @@
 """What training produces and what judges it: TransformGraph and TransformCache (TFT's
-folders), Model (the served SavedModel in ``Format-Serving/``), ModelRun (training
-logs), ModelEvaluation (TFMA's results), ModelBlessing (TFX's ``BLESSED`` or
-``NOT_BLESSED`` marker file) and PushedModel."""
+folders), HyperParameters (the Tuner's ``best_hyperparameters.txt``), Model (the served
+SavedModel in ``Format-Serving/``), ModelRun (training logs), ModelEvaluation (TFMA's
+results), ModelBlessing (TFX's ``BLESSED`` or ``NOT_BLESSED`` marker file),
+InfraBlessing (``INFRA_BLESSED`` or ``INFRA_NOT_BLESSED``) and PushedModel."""
 from __future__ import annotations
 
+import json
 import os
 
 from ..errors import InputDataError
@@ -11,6 +13,7 @@ from .base import Artifact
 
 BLESSED_FILE = "BLESSED"
 NOT_BLESSED_FILE = "NOT_BLESSED"
+HYPERPARAMETERS_FILE = "best_hyperparameters.txt"
 
 
 class TransformGraph(Artifact):
@@ -19,6 +22,10 @@ class TransformGraph(Artifact):
 
 class TransformCache(Artifact):
     TYPE_NAME = "TransformCache"
+
+
+class HyperParameters(Artifact):
+    TYPE_NAME = "HyperParameters"
 
 
 class Model(Artifact):
@@ -41,6 +48,11 @@ def _flag(name: str) -> property:
 
 class ModelBlessing(Artifact):
     TYPE_NAME = "ModelBlessing"
+    blessed = _flag("blessed")
+
+
+class InfraBlessing(Artifact):
+    TYPE_NAME = "InfraBlessing"
     blessed = _flag("blessed")
 
 
@@ -76,3 +88,43 @@ def write_blessing(blessing: ModelBlessing, blessed: bool, reason: str, model: M
     if baseline is not None:
         blessing.custom_properties.update(baseline_model=baseline.uri,
                                           baseline_model_id=baseline.id)
+
+
+def write_hyperparameters(artifact: HyperParameters, config: dict) -> None:
+    """``best_hyperparameters.txt``: KerasTuner's ``HyperParameters.get_config()`` as
+    JSON, the file TFX's Tuner writes."""
+    with open(os.path.join(artifact.uri, HYPERPARAMETERS_FILE), "w") as f:
+        json.dump(config, f, indent=2, sort_keys=True)
+
+
+def read_hyperparameters(artifact: HyperParameters, node: str | None = None) -> dict:
+    """The config dict a HyperParameters artifact holds (from a Tuner or an Importer)."""
+    path = os.path.join(artifact.uri, HYPERPARAMETERS_FILE)
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        raise InputDataError(f"hyperparameters {artifact.uri} hold no readable "
+                             f"{HYPERPARAMETERS_FILE}: {e}", node=node,
+                             fix="pass the Tuner's best_hyperparameters, or import a folder "
+                             f"holding {HYPERPARAMETERS_FILE} (KerasTuner's "
+                             "HyperParameters.get_config() as JSON)") from e
+
+
+INFRA_BLESSED_FILE = "INFRA_BLESSED"
+INFRA_NOT_BLESSED_FILE = "INFRA_NOT_BLESSED"
+INFRA_RECORD_FILE = "infra_validation.json"
+
+
+def write_infra_blessing(blessing: InfraBlessing, blessed: bool, reason: str, model: Model,
+                         figures: dict) -> None:
+    """TFX's marker file (the reason inside), ``infra_validation.json`` with the figures,
+    and the custom properties."""
+    with open(os.path.join(blessing.uri,
+                           INFRA_BLESSED_FILE if blessed else INFRA_NOT_BLESSED_FILE), "w") as f:
+        f.write(reason + "\n")
+    record = {"blessed": blessed, "reason": reason, "model": model.uri, **figures}
+    with open(os.path.join(blessing.uri, INFRA_RECORD_FILE), "w") as f:
+        json.dump(record, f, indent=2, sort_keys=True)
+    blessing.custom_properties.update(figures, blessed=int(blessed), reason=reason,
+                                      current_model=model.uri, current_model_id=model.id)

@@ -138,6 +138,52 @@ def check_producers_in_pipeline(pipeline: Pipeline) -> None:
             if id(other) not in members:
                 raise _error(node, f"it runs .after({other.id!r}), which is not in the "
                              "pipeline.", f"add {other.id} to Pipeline(components=[...])")
+        for predicate in node.conditions:
+            producer = predicate.channel.producer
+            if id(producer) not in members:
+                raise CompileError(f"it runs only if {predicate.describe()}, but "
+                                   f"{producer.id!r} is not in the pipeline.", node=node.id,
+                                   where=predicate.where or node.defined_at,
+                                   fix=f"add {producer.id} to Pipeline(components=[...])")
+
+
+def _within(outer: tuple, inner: tuple) -> bool:
+    """Whether the blocks ``outer`` (predicates, outermost first) enclose ``inner``."""
+    return len(outer) <= len(inner) and all(a is b for a, b in zip(outer, inner))
+
+
+def _first_outside(outer: tuple, inner: tuple):
+    """The first of the predicates ``outer`` that ``inner`` is not under."""
+    return next(p for i, p in enumerate(outer) if i >= len(inner) or p is not inner[i])
+
+
+def check_condition_scopes(pipeline: Pipeline) -> None:
+    """A condition tests a node created outside its ``with tfpipe.If`` block, and a node
+    that takes an output of a conditional node is created in the same block (otherwise
+    its input might never exist; Kubeflow refuses such a dependency too)."""
+    for node in pipeline.components:
+        for i, predicate in enumerate(node.conditions):
+            producer = predicate.channel.producer
+            if not _within(producer.conditions, node.conditions[:i]):
+                gate = _first_outside(producer.conditions, node.conditions[:i])
+                raise CompileError(
+                    f"the condition {predicate.describe()} tests an output of "
+                    f"{producer.id!r}, which runs only if {gate.describe()}; the block is not "
+                    "under that condition, so the output might never exist.", node=node.id,
+                    where=predicate.where or node.defined_at,
+                    fix=f"open the `with tfpipe.If(...)` block inside the one {producer.id} "
+                    "is created in")
+        wired = [(f"input {name!r} uses an output of {ch.producer.id!r}", ch.producer)
+                 for name, ch in node.inputs.items()] + \
+            [(f"it runs .after({other.id!r})", other) for other in node.after_nodes]
+        for what, producer in wired:
+            if not _within(producer.conditions, node.conditions):
+                gate = _first_outside(producer.conditions, node.conditions)
+                raise _error(node, f"{what}, which runs only if "
+                             f"{gate.describe()}; {node.id} is not under that condition, so "
+                             "what it needs might never exist.",
+                             f"create {node.id} inside the same `with tfpipe.If(...)` block "
+                             f"as {producer.id}")
 
 
 def _json_problem(value: Any, path: str) -> str | None:
@@ -195,8 +241,7 @@ def check_parameter_types(pipeline: Pipeline) -> None:
 
 
 def check_acyclic(pipeline: Pipeline) -> None:
-    graph = {n.id: {c.producer.id for c in n.inputs.values()} | {a.id for a in n.after_nodes}
-             for n in pipeline.components}
+    graph = {n.id: {u.id for u in n.upstream_nodes} for n in pipeline.components}
     try:
         graphlib.TopologicalSorter(graph).prepare()
     except graphlib.CycleError as exc:
@@ -214,6 +259,7 @@ CHECKS: list[Callable[[Pipeline], None]] = [
     check_required_present,
     check_input_types,
     check_producers_in_pipeline,
+    check_condition_scopes,
     check_parameters_serialisable,
     check_parameter_types,
     check_acyclic,

@@ -7,15 +7,15 @@ import json
 from ..dsl.component import Node
 from ..dsl.pipeline import Pipeline
 from .checks import CHECKS
-from .ir import InputIR, NodeIR, PipelineIR
+from ..dsl.condition import CUSTOM_PROPERTY, PROPERTY, Predicate
+from .ir import ConditionIR, InputIR, NodeIR, PipelineIR
 
 
 def _topological(nodes: list[Node]) -> list[Node]:
     """Upstream first; among nodes ready together, by id, so the order is stable."""
     by_id = {n.id: n for n in nodes}
     sorter = graphlib.TopologicalSorter(
-        {n.id: {c.producer.id for c in n.inputs.values()} | {a.id for a in n.after_nodes}
-         for n in nodes})
+        {n.id: {u.id for u in n.upstream_nodes} for n in nodes})
     sorter.prepare()
     order: list[Node] = []
     while sorter.is_active():
@@ -23,6 +23,17 @@ def _topological(nodes: list[Node]) -> list[Node]:
         order.extend(by_id[i] for i in ready)
         sorter.done(*ready)
     return order
+
+
+def _condition_ir(predicate: Predicate) -> ConditionIR:
+    """``.property(name)`` is the type's typed property of that name if it has one, else a
+    custom property; the IR says which."""
+    channel = predicate.channel
+    kind = predicate.kind
+    if kind == PROPERTY and predicate.name not in channel.type.PROPERTIES:
+        kind = CUSTOM_PROPERTY
+    return ConditionIR(channel.producer.id, channel.output, kind, predicate.name, predicate.op,
+                       predicate.value)
 
 
 def _node_ir(node: Node, pipeline: Pipeline) -> NodeIR:
@@ -37,12 +48,12 @@ def _node_ir(node: Node, pipeline: Pipeline) -> NodeIR:
         id=node.id, component=spec.name, executor=spec.executor, inputs=inputs,
         outputs={name: t.TYPE_NAME for name, t in sorted(spec.outputs.items())},
         parameters=params,
-        upstream=tuple(sorted({i.producer for i in inputs.values()}
-                              | {a.id for a in node.after_nodes})),
+        upstream=tuple(sorted({u.id for u in node.upstream_nodes})),
         enable_cache=spec.cacheable and (pipeline.enable_cache if node.enable_cache is None
                                          else node.enable_cache),
         source_file=spec.source_file,
-        content_parameters=tuple(p for p in spec.content_parameters if p in params))
+        content_parameters=tuple(p for p in spec.content_parameters if p in params),
+        conditions=tuple(_condition_ir(p) for p in node.conditions))
 
 
 def compile_pipeline(pipeline: Pipeline) -> PipelineIR:

@@ -12,6 +12,10 @@ from typing import Any
 from ..errors import CompileError
 
 IR_VERSION = 1
+# An IR with conditions is version 2 (an older tfpipe refuses it rather than running the
+# gated nodes unconditionally); without conditions it stays version 1, byte for byte.
+CONDITIONS_IR_VERSION = 2
+READABLE_VERSIONS = (IR_VERSION, CONDITIONS_IR_VERSION)
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,23 @@ class InputIR:
     output: str
     type: str
     many: bool = False  # the executor takes every artifact of the channel, as a list
+
+
+@dataclass(frozen=True)
+class ConditionIR:
+    """A node runs only if ``<producer>.outputs[output]``'s property ``property`` (a
+    typed property when ``kind`` is "property", else a custom one) ``op`` ``value``."""
+
+    producer: str
+    output: str
+    kind: str  # "property" or "custom_property"
+    property: str
+    op: str  # ==, !=, <, <=, >, >=
+    value: Any  # a JSON int, float, str or bool
+
+    def describe(self) -> str:
+        return (f"{self.producer}.outputs[{self.output!r}].{self.kind}({self.property!r}) "
+                f"{self.op} {json.dumps(self.value)}")
 
 
 @dataclass(frozen=True)
@@ -36,6 +57,7 @@ class NodeIR:
     enable_cache: bool = True
     source_file: str | None = None
     content_parameters: tuple[str, ...] = ()  # parameters naming files whose content matters
+    conditions: tuple[ConditionIR, ...] = ()  # all must hold for the node to run (AND)
 
 
 @dataclass(frozen=True)
@@ -69,21 +91,32 @@ class PipelineIR:
     def downstream(self, node_id: str) -> list[str]:
         return [n.id for n in self.nodes if node_id in n.upstream]
 
+    def to_dict(self) -> dict:
+        """The IR as JSON values; a node without conditions has no "conditions" key."""
+        data = asdict(self)
+        for node in data["nodes"]:
+            if not node["conditions"]:
+                del node["conditions"]
+        if any("conditions" in node for node in data["nodes"]):
+            data["ir_version"] = max(self.ir_version, CONDITIONS_IR_VERSION)
+        return data
+
     def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True, indent=2) + "\n"
+        return json.dumps(self.to_dict(), sort_keys=True, indent=2) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> "PipelineIR":
         data = json.loads(text)
         version = data.get("ir_version")
-        if version != IR_VERSION:
+        if version not in READABLE_VERSIONS:
             raise CompileError(f"IR version {version!r} is not supported (this tfpipe reads "
-                               f"version {IR_VERSION}).", fix="recompile the pipeline with this "
+                               f"versions {IR_VERSION} and {CONDITIONS_IR_VERSION}).", fix="recompile the pipeline with this "
                                "tfpipe: tfpipe compile --ir pipeline.py")
         nodes = tuple(
             NodeIR(**{**n, "inputs": {k: InputIR(**v) for k, v in n["inputs"].items()},
                       "upstream": tuple(n["upstream"]),
-                      "content_parameters": tuple(n["content_parameters"])})
+                      "content_parameters": tuple(n["content_parameters"]),
+                      "conditions": tuple(ConditionIR(**c) for c in n.get("conditions", ()))})
             for n in data["nodes"])
-        return cls(**{**data, "nodes": nodes,
+        return cls(**{**data, "nodes": nodes, "ir_version": IR_VERSION,
                       "beam_pipeline_args": tuple(data["beam_pipeline_args"])})

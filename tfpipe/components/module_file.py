@@ -1,5 +1,6 @@
 """Loading a user's module file and finding the function a component calls in it
-(``preprocessing_fn`` for Transform, ``run_fn`` for Trainer), as TFX does.
+(``preprocessing_fn`` for Transform, ``run_fn`` for Trainer, ``tuner_fn`` for Tuner), as
+TFX does.
 
 The module is imported under its own name (``penguin_utils``) so that Beam worker
 processes can import it too: TFT pickles ``preprocessing_fn`` into a Beam step, and
@@ -14,6 +15,7 @@ import os
 import sys
 from typing import Callable, Iterator
 
+from .. import tfx_imports
 from ..dsl.loader import load_module_from_file
 from ..errors import UserCodeError
 from ..fingerprint import local_imports
@@ -43,10 +45,13 @@ def _module_name(module_file: str) -> str | None:
 @contextlib.contextmanager
 def worker_pythonpath(module_file: str) -> Iterator[None]:
     """While the block runs, processes it starts (Beam's multi-process workers) find
-    the module file's folder on their PYTHONPATH."""
+    the module file's folder on their PYTHONPATH (and, for a TFX module file, the
+    ``tfx`` that tfpipe provides)."""
     before = os.environ.get("PYTHONPATH")
-    folder = os.path.dirname(os.path.abspath(module_file))
-    os.environ["PYTHONPATH"] = os.pathsep.join([folder] + ([before] if before else []))
+    folders = [os.path.dirname(os.path.abspath(module_file))]
+    if tfx_imports.in_use():  # a TFX module file: `import tfx` in the workers too
+        folders.append(tfx_imports.WORKER_PATH)
+    os.environ["PYTHONPATH"] = os.pathsep.join(folders + ([before] if before else []))
     try:
         yield
     finally:
@@ -78,6 +83,12 @@ def load_user_function(module_file: str, function: str, node: str, signature: st
                         f"{os.path.basename(module_file)}")
 
 
+def def_line(fn: Callable) -> str | None:
+    """``file:line`` of a function's ``def``, where an error about what it returns points."""
+    code = getattr(fn, "__code__", None)
+    return f"{code.co_filename}:{code.co_firstlineno}" if code else None
+
+
 class ReturnsDict:
     """A user function of one argument that must return a dict (``preprocessing_fn``): any other result is
     a UserCodeError at the function's ``def`` line, saying what it must return. A class,
@@ -90,9 +101,8 @@ class ReturnsDict:
     def __call__(self, inputs):
         result = self.fn(inputs)
         if not isinstance(result, dict):
-            code = getattr(self.fn, "__code__", None)
-            where = f"{code.co_filename}:{code.co_firstlineno}" if code else None
             raise UserCodeError(f"{self.__name__} returned a {type(result).__name__}, but it "
-                                f"must return {self.contract}.", node=self.node, where=where,
+                                f"must return {self.contract}.", node=self.node,
+                                where=def_line(self.fn),
                                 fix=f"end {self.__name__} with `return {{'name': tensor, ...}}`")
         return result

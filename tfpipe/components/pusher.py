@@ -6,7 +6,9 @@ a hidden temporary folder inside the destination, then ``os.rename`` moves it in
 place, so TensorFlow Serving (or any reader) never sees a half-copied version; the
 hidden folder of a push killed mid-copy is removed by the next push.
 
-A model that is not blessed is not pushed and nothing in the destination changes;
+A model that is not blessed (by the Evaluator's ``model_blessing``, and by the
+InfraValidator's ``infra_blessing`` when one is wired) is not pushed and nothing in the
+destination changes;
 nor is a blessed model identical to the newest version already there (the same model
 blessed again, e.g. against itself as the baseline): versions are distinct models.
 ``pushed_model`` records custom properties ``pushed`` (1/0), ``pushed_destination``
@@ -24,8 +26,8 @@ import socket
 import time
 import uuid
 
-from ..dsl import (ExecutionContext, Input, Model, ModelBlessing, Output, Parameter,
-                   PushedModel, component)
+from ..dsl import (ExecutionContext, InfraBlessing, Input, Model, ModelBlessing, Output,
+                   Parameter, PushedModel, component)
 from ..errors import ExecutionError, InputDataError
 from ..artifacts.model import serving_model_path
 
@@ -136,26 +138,44 @@ def _check_destination(destination: str, node: str) -> str:
     return path
 
 
+_BLESSINGS = {"model_blessing": ("Evaluator", "evaluator", "blessed"),
+              "infra_blessing": ("InfraValidator", "infra_validator", "infra-blessed")}
+
+
+def _refusal(model: Model, blessing, name: str, node: str | None) -> str | None:
+    """Why ``blessing`` does not let ``model`` be pushed (None if it does); an error if it
+    blesses another model."""
+    producer, variable, what = _BLESSINGS[name]
+    blessed_id = blessing.custom_properties.get("current_model_id")
+    if blessed_id is not None and blessed_id != model.id:
+        raise InputDataError(f"{name} {blessing.id} blesses model {blessed_id}, not the model "
+                             f"given to push ({model.id}, {model.uri}).", node=node,
+                             fix=f"pass the model and the {producer}'s blessing of that same "
+                             f"model: Pusher(model=trainer.outputs['model'], {name}="
+                             f"{variable}.outputs['blessing'])")
+    if blessing.blessed:
+        return None
+    return f"model not {what}; nothing pushed. {blessing.custom_properties.get('reason', '')}"
+
+
 @component
 def Pusher(model: Input[Model], model_blessing: Input[ModelBlessing],
            pushed_model: Output[PushedModel], push_destination: Parameter[str],
-           context: ExecutionContext = None):
-    """Push ``model`` to ``push_destination/<version>/`` if ``model_blessing`` blessed it;
-    otherwise record that nothing was pushed."""
+           infra_blessing: Input[InfraBlessing] = None, context: ExecutionContext = None):
+    """Push ``model`` to ``push_destination/<version>/`` if ``model_blessing`` blessed it
+    (and ``infra_blessing``, when given, infra-blessed it); otherwise record that nothing
+    was pushed."""
     node = context.node_id if context else None
     destination = _check_destination(push_destination, node)
     record = {"model": model.uri, "model_id": model.id, "destination": destination,
               "blessing_id": model_blessing.id}
-    blessed_id = model_blessing.custom_properties.get("current_model_id")
-    if blessed_id is not None and blessed_id != model.id:
-        raise InputDataError(f"model_blessing {model_blessing.id} blesses model {blessed_id}, "
-                             f"not the model given to push ({model.id}, {model.uri}).",
-                             node=node, fix="pass the model and the Evaluator's blessing of "
-                             "that same model: Pusher(model=trainer.outputs['model'], "
-                             "model_blessing=evaluator.outputs['blessing'])")
-    if not model_blessing.blessed:
-        reason = model_blessing.custom_properties.get("reason", "")
-        record.update(pushed=False, reason=f"model not blessed; nothing pushed. {reason}".strip())
+    refusals = [_refusal(model, model_blessing, "model_blessing", node)]
+    if infra_blessing is not None:
+        record["infra_blessing_id"] = infra_blessing.id
+        refusals.append(_refusal(model, infra_blessing, "infra_blessing", node))
+    refusal = next((r for r in refusals if r), None)
+    if refusal:
+        record.update(pushed=False, reason=refusal.strip())
     else:
         record.update(push_unless_newest(serving_model_path(model, node), destination))
     pushed_model.custom_properties["pushed"] = int(record["pushed"])

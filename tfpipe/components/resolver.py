@@ -4,6 +4,8 @@
 - ``RollingWindowResolver``: the Examples of the last N spans a node ingested, so a
   window reuses the spans already ingested (their ExampleGen and StatisticsGen
   executions are not run again).
+- ``LatestArtifactResolver``: the newest artifact of each given type (TFX's
+  LatestArtifactStrategy).
 - ``PreviousSpanResolver``: the statistics of the span before the current one, the
   baseline for drift.
 
@@ -22,9 +24,11 @@ from __future__ import annotations
 
 import os
 
+from ..artifacts import Artifact
 from ..dsl import (ExampleStatistics, Examples, ExecutionContext, Input, Model, ModelBlessing,
-                   Output, Parameter, component)
-from ..errors import ExecutionError
+                   Node, Output, Parameter, component)
+from ..dsl.component import caller_location
+from ..errors import DefinitionError, ExecutionError
 from ..metadata import artifacts as artifact_io
 from ..metadata import producers
 from ..metadata.types import PIPELINE
@@ -134,3 +138,44 @@ def PreviousSpanResolver(statistics: Input[ExampleStatistics],
     per_span = _latest_per_span(producers.same_output(store, statistics.id))
     earlier = [s for s in per_span if s < statistics.span]
     return {"statistics": per_span[max(earlier)] if earlier else None}
+
+
+def latest_artifact(store, pipeline_name: str, type_name: str):
+    """The newest LIVE artifact of ``type_name`` recorded in ``pipeline_name`` whose
+    files still exist, or None."""
+    from ml_metadata.proto import metadata_store_pb2 as pb
+
+    from ..metadata.types import artifact_type_id
+
+    ctx = store.get_context_by_type_and_name(PIPELINE, pipeline_name)
+    if ctx is None:
+        return None
+    type_id = artifact_type_id(store, type_name)
+    protos = sorted((a for a in store.get_artifacts_by_context(ctx.id)
+                     if a.type_id == type_id and a.state == pb.Artifact.LIVE),
+                    key=lambda a: (a.create_time_since_epoch, a.id), reverse=True)
+    return next((a for a in artifact_io.get(store, [p.id for p in protos]) if _usable(a)), None)
+
+
+def _latest_of_each(types: Parameter[dict], context: ExecutionContext = None) -> dict:
+    from ..metadata.store import connect
+
+    store = connect(context.metadata)
+    return {name: latest_artifact(store, context.pipeline_name, type_name)
+            for name, type_name in types.items()}
+
+
+def LatestArtifactResolver(**channels: type[Artifact]) -> Node:
+    """A node whose outputs, one per keyword (``model=tfpipe.Model``), are the newest
+    artifact of that type this pipeline recorded (nothing on the first run), as TFX's
+    ``Resolver(strategy_class=LatestArtifactStrategy, model=Channel(type=Model))``."""
+    bad = {n: t for n, t in channels.items()
+           if not (isinstance(t, type) and issubclass(t, Artifact))}
+    if not channels or bad:
+        raise DefinitionError(
+            f"LatestArtifactResolver takes output names with artifact classes, got "
+            f"{bad or channels!r}.", where=caller_location(),
+            fix="e.g. LatestArtifactResolver(model=tfpipe.Model)")
+    resolver = component(_latest_of_each, name="LatestArtifactResolver", cacheable=False,
+                         content_parameters=(), returns=dict(channels))
+    return resolver(types={name: t.TYPE_NAME for name, t in channels.items()})

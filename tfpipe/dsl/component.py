@@ -17,6 +17,8 @@ from typing import Any, Callable
 from ..errors import DefinitionError
 from .annotations import Input, Output, Parameter
 from ..artifacts import Artifact
+from .condition import (CUSTOM_PROPERTY, PROPERTY, ArtifactFuture, Predicate, PropertyRef,
+                        active_predicates)
 
 _NO_DEFAULT = inspect.Parameter.empty
 CONTEXT_ARG = "context"  # an executor argument of this name receives the ExecutionContext
@@ -65,6 +67,20 @@ class Channel:
     def __repr__(self) -> str:
         return f"Channel({self.producer.id}.outputs[{self.output!r}]: {self.type.TYPE_NAME})"
 
+    def property(self, name: str) -> PropertyRef:
+        """A property of the artifact this output will carry (a typed property of its
+        type, else a custom property: ``blessing.property("blessed")``), to compare with
+        a literal in ``tfpipe.If(...)``."""
+        return PropertyRef(self, name, PROPERTY)
+
+    def custom_property(self, name: str) -> PropertyRef:
+        """A custom property of the artifact this output will carry (TFX's name)."""
+        return PropertyRef(self, name, CUSTOM_PROPERTY)
+
+    def future(self) -> ArtifactFuture:
+        """TFX's spelling: ``channel.future()[0].custom_property("blessed") == 1``."""
+        return ArtifactFuture(self)
+
 
 class _Outputs(dict):
     """``node.outputs['examples']`` (TFX) or ``node.outputs.examples``."""
@@ -98,17 +114,19 @@ class Node:
         self.enable_cache: bool | None = None  # None: follow the pipeline
         self.outputs = _Outputs(self)
         self.after_nodes: list["Node"] = []  # run only after these succeeded (no data passed)
+        # The `with tfpipe.If(...)` blocks it was created in, outermost first.
+        self.conditions: tuple[Predicate, ...] = active_predicates()
         # Nodes made from this one by with_id/with_cache: (the call, where, the new node).
         self.derived: list[tuple[str, str | None, "Node"]] = []
 
     def _derive(self, call: str, **changes) -> "Node":
         """A new node like this one with ``changes``; this one is left as it was."""
         node = Node(self.spec, dict(self.arguments), self.defined_at)
-        node.id, node.enable_cache = self.id, self.enable_cache
+        node.id, node.enable_cache, node.conditions = self.id, self.enable_cache, self.conditions
         node.after_nodes = list(self.after_nodes)
         for name, value in changes.items():
             setattr(node, name, value)
-        self.derived.append((call, _caller_location(3), node))
+        self.derived.append((call, caller_location(3), node))
         return node
 
     def with_id(self, node_id: str) -> "Node":
@@ -134,6 +152,13 @@ class Node:
         return self._derive(f".with_cache({enabled!r})", enable_cache=enabled)
 
     @property
+    def upstream_nodes(self) -> list["Node"]:
+        """The nodes this one waits for: its inputs' producers, its ``.after()`` nodes and
+        the producers of the outputs its conditions test."""
+        return ([c.producer for c in self.inputs.values()] + list(self.after_nodes) +
+                [p.channel.producer for p in self.conditions])
+
+    @property
     def inputs(self) -> dict[str, Channel]:
         return {k: v for k, v in self.arguments.items() if isinstance(v, Channel)}
 
@@ -145,11 +170,28 @@ class Node:
         return f"Node({self.id!r}, {self.spec.name})"
 
 
-def _caller_location(depth: int = 2) -> str | None:
+def caller_location(depth: int = 2) -> str | None:
     frame = sys._getframe(depth)
     while frame and frame.f_globals.get("__name__", "").startswith("tfpipe."):  # user's line
         frame = frame.f_back
     return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame else None
+
+
+def parameter_value(value: Any) -> Any:
+    """A parameter as the IR holds it: a protobuf message (``tfma.EvalConfig(...)``) as
+    the JSON dict of its fields, a TFX proto of ``tfpipe.v1.proto`` as the value tfpipe's
+    component takes, lists and dicts of them likewise; anything else unchanged."""
+    if hasattr(value, "as_parameter"):
+        return value.as_parameter()
+    if hasattr(value, "DESCRIPTOR") and hasattr(value, "SerializeToString"):
+        from google.protobuf import json_format
+
+        return json_format.MessageToDict(value, preserving_proto_field_name=True)
+    if isinstance(value, (list, tuple)):
+        return type(value)(parameter_value(v) for v in value)
+    if isinstance(value, dict):
+        return {k: parameter_value(v) for k, v in value.items()}
+    return value
 
 
 class Component:
@@ -163,11 +205,12 @@ class Component:
         self.__wrapped__ = fn
 
     def __call__(self, *args: Any, **kwargs: Any) -> Node:
-        where = _caller_location()
+        where = caller_location()
         if args:
             raise DefinitionError(f"{self.spec.name} takes keyword arguments only.", where=where,
                                   fix=f"write {self.spec.name}(name=value, ...)")
-        return Node(self.spec, dict(kwargs), where)
+        return Node(self.spec, {k: v if isinstance(v, Channel) else parameter_value(v)
+                                for k, v in kwargs.items()}, where)
 
     def __repr__(self) -> str:
         return f"<component {self.spec.name}>"

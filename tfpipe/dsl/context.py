@@ -4,7 +4,9 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, NoReturn
+
+from ..errors import NodeSkipped
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,13 @@ class ExecutionContext:
             self.on_warning(text)
         else:
             print(f"warning [{self.node_id}]: {text}", file=sys.stderr)
+
+    def skip(self, reason: str) -> NoReturn:
+        """Stop here without failing: the node is shown and recorded as skipped with
+        ``reason``, its outputs are discarded, the nodes that need them are skipped too,
+        and the run still succeeds (TFX components that "do nothing" on an unblessed
+        model)."""
+        raise NodeSkipped(reason)
 
     def make_tmp_dir(self) -> str:
         os.makedirs(self.tmp_dir, exist_ok=True)

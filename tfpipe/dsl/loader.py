@@ -9,7 +9,9 @@ import sys
 import threading
 from typing import Any
 
+from .. import tfx_imports
 from ..errors import PipelineLoadError, TfpipeError, user_frame
+from .main_call import main_call
 from .pipeline import Pipeline
 
 
@@ -34,7 +36,8 @@ def load_module_from_file(path: str, name: str | None = None):
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         try:
-            spec.loader.exec_module(module)
+            with tfx_imports.enabled():  # a TFX pipeline or module file: `import tfx`
+                spec.loader.exec_module(module)
         except BaseException:
             sys.modules.pop(name, None)
             raise
@@ -63,14 +66,14 @@ def _call_factory(factory, path: str, args: dict[str, Any]) -> Any:
     unknown = [k for k in args if k not in accepted and not takes_any]
     if unknown:
         raise PipelineLoadError(
-            f"create_pipeline() in {path} has no argument {unknown[0]!r}.",
+            f"{factory.__name__}() in {path} has no argument {unknown[0]!r}.",
             fix=f"use one of: {', '.join(accepted) or '(none)'}")
     try:
         return factory(**args)
     except TfpipeError:
         raise
     except Exception as exc:
-        raise PipelineLoadError(f"create_pipeline() in {path} raised {type(exc).__name__}: {exc}",
+        raise PipelineLoadError(f"{factory.__name__}() in {path} raised {type(exc).__name__}: {exc}",
                                 where=user_frame(exc), fix="fix the error at the line shown") \
             from exc
 
@@ -86,6 +89,9 @@ def load_pipeline(path: str, args: dict[str, Any] | None = None) -> Pipeline:
     factory = getattr(module, "create_pipeline", None)
     if callable(factory):
         found = _call_factory(factory, path, args)
+    elif (call := main_call(path, module)) is not None:  # TFX's convention
+        factory, defaults = call
+        found = _call_factory(factory, path, {**defaults, **args})
     elif isinstance(getattr(module, "pipeline", None), Pipeline):
         if args:
             raise PipelineLoadError(f"{path} has no create_pipeline() to take arguments.",
@@ -94,8 +100,9 @@ def load_pipeline(path: str, args: dict[str, Any] | None = None) -> Pipeline:
     else:
         raise PipelineLoadError(f"{path} defines no pipeline.",
                                 fix="define a module-level `pipeline = Pipeline(...)` or a "
-                                "`create_pipeline()` function returning one")
+                                "`create_pipeline()` function returning one (or call a "
+                                "function returning one under `if __name__ == '__main__':`)")
     if not isinstance(found, Pipeline):
-        raise PipelineLoadError(f"create_pipeline() in {path} returned {type(found).__name__}, "
+        raise PipelineLoadError(f"{factory.__name__}() in {path} returned {type(found).__name__}, "
                                 "not a Pipeline.", fix="return tfpipe.Pipeline(...)")
     return found

@@ -21,7 +21,7 @@ class Pipeline:
 
     def __init__(self, name: str, pipeline_root: str | os.PathLike, components: Sequence[Node],
                  metadata: str | os.PathLike | None = None,
-                 beam_pipeline_args: Sequence[str] = (), enable_cache: bool = True):
+                 beam_pipeline_args: Sequence[str] | None = (), enable_cache: bool = True):
         if not isinstance(name, str) or not name:
             raise DefinitionError("a pipeline needs a non-empty string name.",
                                   fix="Pipeline(name='my-pipeline', ...)")
@@ -31,6 +31,7 @@ class Pipeline:
                 f"pipeline {name!r}: components must be component instances, got {bad[0]!r}.",
                 fix="pass the nodes, e.g. components=[example_gen, statistics_gen]; call the "
                     "component (CsvExampleGen(...)) rather than passing the component itself")
+        beam_pipeline_args = () if beam_pipeline_args is None else beam_pipeline_args
         if isinstance(beam_pipeline_args, str) or not all(
                 isinstance(a, str) for a in beam_pipeline_args):
             raise DefinitionError(

@@ -151,6 +151,33 @@ def record_cached(store, component: str, contexts: list, inputs: dict[str, list[
     return execution
 
 
+SKIPPED_KEY = "skipped"  # the custom property saying why a node did not run
+
+
+def record_skipped(store, component: str, contexts: list, inputs: dict[str, list[Artifact]],
+                   properties: dict[str, Any], reason: str):
+    """A node its conditions kept from running: an execution with no outputs, CANCELED
+    (MLMD has no "skipped" state; nothing takes its outputs) and ``skipped`` = the
+    reason, which the views show as SKIPPED."""
+    from ml_metadata.proto import metadata_store_pb2 as pb
+
+    execution = pb.Execution(type_id=execution_type_id(store, component),
+                             last_known_state=pb.Execution.CANCELED)
+    values.update(execution.custom_properties, {**properties, SKIPPED_KEY: reason})
+    _put(store, execution, _input_pairs(store, inputs), contexts)
+    return execution
+
+
+def skip(store, execution, contexts: list, outputs: dict[str, Artifact], reason: str) -> None:
+    """A started execution whose executor chose not to run (``context.skip``): CANCELED
+    with ``skipped`` = the reason, its declared outputs ABANDONED, in one transaction."""
+    from ml_metadata.proto import metadata_store_pb2 as pb
+
+    execution.last_known_state = pb.Execution.CANCELED
+    values.update(execution.custom_properties, {SKIPPED_KEY: reason})
+    _put(store, execution, _abandoned(store, outputs), contexts)
+
+
 def outputs_of(store, execution_id: int) -> dict[str, list[Artifact]]:
     """The published outputs of an execution, by output name, each a list in event order
     (one artifact, or a resolver's window)."""

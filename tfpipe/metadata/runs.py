@@ -20,7 +20,9 @@ class NodeRun:
     node_id: str
     component: str
     execution_id: int
-    state: str  # COMPLETE (ran), CACHED, FAILED, CANCELED, RUNNING (or killed while running)
+    # COMPLETE (ran), CACHED, FAILED, CANCELED, RUNNING (or killed while running), or
+    # SKIPPED (its conditions were false; recorded CANCELED with the reason)
+    state: str
     started: float
     ended: float
     properties: dict = field(default_factory=dict, compare=False)
@@ -32,6 +34,10 @@ class NodeRun:
     @property
     def error(self) -> str:
         return self.properties.get("error") or ""
+
+    @property
+    def skipped_reason(self) -> str:
+        return self.properties.get(execution_io.SKIPPED_KEY) or ""
 
     @property
     def parameters(self) -> dict:
@@ -90,7 +96,8 @@ def _node_runs(executions, types: dict[int, str]) -> tuple[NodeRun, ...]:
     for e in sorted(executions, key=lambda e: e.id):
         props = execution_io.properties(e)
         node_id = props.get("node_id") or types[e.type_id]
-        latest[node_id] = NodeRun(node_id, types[e.type_id], e.id, execution_io.state_name(e),
+        state = "SKIPPED" if execution_io.SKIPPED_KEY in props else execution_io.state_name(e)
+        latest[node_id] = NodeRun(node_id, types[e.type_id], e.id, state,
                                   e.create_time_since_epoch / 1000,
                                   e.last_update_time_since_epoch / 1000, props)
     return tuple(sorted(latest.values(), key=lambda n: (n.started, n.execution_id)))

@@ -36,7 +36,8 @@ def _graph_section(run, ir) -> Section:
         edges = {(u, n.id) for n in ir.nodes for u in n.upstream}
     rows = []
     for n in run.nodes:
-        detail = n.error.splitlines()[0] if n.error else n.cache_reason
+        detail = (n.error.splitlines()[0] if n.error else
+                  f"skipped: {n.skipped_reason}" if n.skipped_reason else n.cache_reason)
         rows.append((esc(n.node_id), esc(n.component), badge(n.state),
                      format_duration(n.duration), str(n.execution_id),
                      f'<span class="error">{esc(detail)}</span>' if n.error else esc(detail)))
@@ -89,14 +90,25 @@ def sections(client, run, ir=None) -> list[Section]:
         Section("spans", "Span history", spans.span_history_html(
             client.span_history(run.pipeline),
             {o.artifact.properties.get("span") for o in of("Examples")})),
+        Section("hyperparameters", "Tuned hyperparameters", _per_node(
+            of("HyperParameters"),
+            lambda o: model.hyperparameters_html(o.artifact.properties),
+            "This run tuned no hyperparameters (no Tuner ran).")),
         Section("evaluation", "Model evaluation", _per_node(
             evaluations, lambda o: _evaluation(o, outputs),
             "This run evaluated no model (no Evaluator ran).") + "".join(
                 model.blessing_html(b.artifact.properties) for b in blessings_alone)),
+        Section("infra-validation", "Infra validation", _per_node(
+            of("InfraBlessing"), lambda o: model.infra_blessing_html(o.artifact.properties),
+            "This run did not check that the model serves (no InfraValidator ran).")),
         Section("pushed-model", "Pushed model", _per_node(
             of("PushedModel"),
             lambda o: model.pushed_html(o.artifact.properties, o.artifact.uri),
             "This run pushed no model (no Pusher ran).")),
+        Section("inference", "Batch inference", _per_node(
+            of("InferenceResult"),
+            lambda o: model.inference_html(o.artifact.properties, o.artifact.uri),
+            "This run inferred nothing (no BulkInferrer ran).")),
     ]
 
 
@@ -105,7 +117,8 @@ def build_report(client, run, *, ir=None) -> str:
     self-contained HTML page. With the pipeline's ``ir`` the graph also shows the nodes
     the run did not run."""
     counts = ", ".join(f"{run.count(s)} {w}" for s, w in
-                       (("COMPLETE", "ran"), ("CACHED", "cached"), ("FAILED", "failed"))
+                       (("COMPLETE", "ran"), ("CACHED", "cached"), ("FAILED", "failed"),
+                        ("SKIPPED", "skipped"))
                        if run.count(s))
     meta = [("run", f"<code>{esc(run.run_id)}</code>"), ("state", badge(run.state)),
             ("started", esc(format_time(run.started))), ("duration", esc(format_duration(

@@ -15,7 +15,8 @@ from ..formatting import format_duration
 from .page import esc
 
 STATE_WORDS = {"COMPLETE": "ran", "CACHED": "cache hit", "FAILED": "failed",
-               "RUNNING": "running", "CANCELED": "canceled", "NOT RUN": "not run"}
+               "RUNNING": "running", "CANCELED": "canceled", "SKIPPED": "skipped (condition false)",
+               "NOT RUN": "not run"}
 
 
 @dataclass(frozen=True)

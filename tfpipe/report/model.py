@@ -1,12 +1,15 @@
-"""The model sections of the report: evaluation metrics per slice, the blessing, and
-where the model was pushed.
+"""The model sections of the report: the tuned hyperparameters, evaluation metrics per
+slice, the blessing, the infra validation, where the model was pushed, and what batch
+inference predicted.
 
 Metrics come from TensorFlow Model Analysis (``tfma.load_eval_result``; TFMA and
-TensorFlow are imported only when the run has an evaluation); the blessing and the push
-from the ModelBlessing's and PushedModel's custom properties.
+TensorFlow are imported only when the run has an evaluation); the rest from the custom
+properties of the HyperParameters, ModelBlessing, InfraBlessing, PushedModel and
+InferenceResult.
 """
 from __future__ import annotations
 
+import json
 import os
 
 from .page import badge, esc, key_values, note, table
@@ -93,10 +96,38 @@ def evaluation_html(uri: str, blessing: dict | None) -> str:
             metrics_html(uri))
 
 
+def hyperparameters_html(properties: dict) -> str:
+    """The values the Tuner chose, the number of trials and the best trial's score."""
+    values = json.loads(properties.get("values") or "{}")
+    rows = [[name, value] for name, value in sorted(values.items())]
+    facts = key_values([("trials", esc(properties.get("trials", ""))),
+                        ("best score", esc(properties.get("best_score", "")))])
+    return facts + (table(["hyperparameter", "best value"], rows) if rows
+                    else note("No values were recorded."))
+
+
+def infra_blessing_html(properties: dict) -> str:
+    """The InfraValidator's verdict, its reason, and the load and latency figures."""
+    blessed = bool(properties.get("blessed"))
+    pairs = [("decision", badge("COMPLETE" if blessed else "FAILED",
+                                "INFRA BLESSED" if blessed else "NOT INFRA BLESSED")),
+             ("reason", esc(properties.get("reason", "")))]
+    figures = [("requests", "requests", ""), ("load_seconds", "SavedModel load", " s"),
+               ("startup_seconds", "server start to ready", " s"),
+               ("latency_p50_ms", "latency p50", " ms"), ("latency_p90_ms", "latency p90", " ms"),
+               ("latency_p99_ms", "latency p99", " ms")]
+    pairs += [(label, esc(f"{properties[key]}{unit}")) for key, label, unit in figures
+              if key in properties]
+    if properties.get("current_model"):
+        pairs.append(("model", f"<code>{esc(properties['current_model'])}</code>"))
+    return key_values(pairs)
+
+
 def pushed_html(properties: dict, uri: str) -> str:
     if not properties.get("pushed"):
-        return (f"<p>{badge('NOT RUN', 'not pushed')} the model was not blessed, so nothing "
-                "was copied to the serving destination.</p>")
+        reason = properties.get("reason") or ("the model was not blessed, so nothing was "
+                                              "copied to the serving destination.")
+        return f"<p>{badge('NOT RUN', 'not pushed')} {esc(reason)}</p>"
     destination = properties.get("pushed_destination", "")
     return key_values([
         ("pushed", badge("COMPLETE", "pushed")),
@@ -104,4 +135,21 @@ def pushed_html(properties: dict, uri: str) -> str:
         ("version", esc(properties.get("pushed_version", ""))),
         ("record", f"<code>{esc(os.path.join(uri, 'push.json'))}</code>"),
         ("where it came from", f"<code>tfpipe lineage {esc(destination)}</code>"),
+    ])
+
+
+def inference_html(properties: dict, uri: str) -> str:
+    """What a BulkInferrer predicted: how many examples, of which splits, with which
+    model, and the outputs of its signature."""
+    import json
+
+    from ..artifacts.inference import prediction_logs_pattern
+
+    return key_values([
+        ("predictions", esc(properties.get("predictions", ""))),
+        ("splits", esc(", ".join(json.loads(properties.get("splits") or "[]")))),
+        ("model", f"<code>{esc(properties.get('model', ''))}</code>"),
+        ("signature", esc(properties.get("signature_name", ""))),
+        ("outputs", esc(", ".join(json.loads(properties.get("output_keys") or "[]")))),
+        ("prediction logs", f"<code>{esc(prediction_logs_pattern(uri))}</code>"),
     ])

@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 from ..ui import assets
 
 STATE_CLASSES = {"COMPLETE": "ok", "CACHED": "cached", "FAILED": "failed", "RUNNING": "running",
-                 "CANCELED": "failed", "NOT RUN": "idle"}
+                 "CANCELED": "failed", "SKIPPED": "idle", "NOT RUN": "idle"}
 
 CSS = assets.text("tfpipe.css")
 

@@ -18,7 +18,7 @@ from .. import events
 from ..compiler.ir import NodeIR, PipelineIR
 from ..artifacts import Artifact, artifact_class
 from ..dsl.context import ExecutionContext
-from ..errors import DefinitionError, ExecutionError, TfpipeError
+from ..errors import DefinitionError, ExecutionError, NodeSkipped, TfpipeError
 from ..metadata import contexts as mlmd_contexts
 from ..metadata import executions
 from . import cache
@@ -34,6 +34,7 @@ class NodeResult:
     execution_id: int | None = None
     cache_note: str = ""
     error: TfpipeError | None = None
+    reason: str = ""  # why a node was skipped
 
     @property
     def outputs(self) -> dict[str, Artifact]:
@@ -103,6 +104,33 @@ def _has_files(uri: str) -> bool:
     return os.path.isfile(uri) or (os.path.isdir(uri) and any(os.scandir(uri)))
 
 
+def _properties(ir: PipelineIR, node: NodeIR, run_id: str) -> dict:
+    return {"node_id": node.id, "pipeline": ir.name, "run_id": run_id,
+            "parameters": json.dumps(node.parameters, sort_keys=True, default=str)}
+
+
+def skip(store, ir: PipelineIR, node: NodeIR, run_id: str, inputs: dict[str, list[Artifact]],
+         reason: str) -> NodeResult:
+    """Record that a node did not run because of ``reason`` (a false condition; on
+    Kubeflow, an upstream node that skipped itself), so that ``tfpipe runs`` and the
+    report show it as skipped."""
+    ctxs = mlmd_contexts.for_node(store, ir.name, run_id, node.id)
+    e = executions.record_skipped(store, node.component, ctxs, inputs,
+                                  _properties(ir, node, run_id), reason)
+    return NodeResult(node.id, "skipped", execution_id=e.id, reason=reason)
+
+
+def refuse(store, ir: PipelineIR, node: NodeIR, run_id: str, inputs: dict[str, list[Artifact]],
+           error: TfpipeError) -> NodeResult:
+    """Record a node that fails before it starts (its condition cannot be evaluated):
+    a FAILED execution with the error and no outputs."""
+    ctxs = mlmd_contexts.for_node(store, ir.name, run_id, node.id)
+    execution = executions.register(store, node.component, ctxs, inputs,
+                                    _properties(ir, node, run_id))
+    executions.fail(store, execution, ctxs, {}, str(error))
+    return NodeResult(node.id, "failed", execution_id=execution.id, error=error)
+
+
 def launch(store, ir: PipelineIR, node: NodeIR, run_id: str,
            inputs: dict[str, list[Artifact]],
            output_uris: dict[str, str] | None = None,
@@ -121,9 +149,8 @@ def launch(store, ir: PipelineIR, node: NodeIR, run_id: str,
         return NodeResult(node.id, "failed", {}, time.monotonic() - started, error=error)
     ctxs = mlmd_contexts.for_node(store, ir.name, run_id, node.id)
     key = cache.cache_key(parts)
-    props = {"node_id": node.id, "pipeline": ir.name, "run_id": run_id, "cache_key": key,
-             "cache_parts": json.dumps(parts, sort_keys=True),
-             "parameters": json.dumps(node.parameters, sort_keys=True, default=str)}
+    props = {**_properties(ir, node, run_id), "cache_key": key,
+             "cache_parts": json.dumps(parts, sort_keys=True)}
     note = "cache disabled"
     if node.enable_cache:
         reused, latest_parts = _find_cached(store, ir, node, key)
@@ -162,10 +189,14 @@ def launch(store, ir: PipelineIR, node: NodeIR, run_id: str,
                                  f"{', '.join(empty)}.", node=node.id,
                                  fix="the executor must write its files under each output's uri")
     except BaseException as exc:  # noqa: BLE001 - KeyboardInterrupt included: record, re-raise
-        error = executor_io.as_tfpipe_error(exc, node) if _node_failure(exc) else None
         for artifact in outputs.values():  # first: on a full disk this frees the space
             shutil.rmtree(artifact.uri, ignore_errors=True)
         shutil.rmtree(context.tmp_dir, ignore_errors=True)
+        if isinstance(exc, NodeSkipped):  # context.skip(reason): not a failure
+            executions.skip(store, execution, ctxs, outputs, exc.reason)
+            return NodeResult(node.id, "skipped", {}, time.monotonic() - started,
+                              execution.id, note, reason=exc.reason)
+        error = executor_io.as_tfpipe_error(exc, node) if _node_failure(exc) else None
         executions.fail(store, execution, ctxs, outputs,
                         str(error) if error else type(exc).__name__)
         if error is None:

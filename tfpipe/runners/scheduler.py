@@ -26,7 +26,8 @@ from ..errors import DefinitionError, TfpipeError
 from ..metadata import contexts, executions
 from ..metadata.store import connect, describe, serialised
 from ..metadata.types import RUN
-from .launcher import NodeResult, launch
+from . import conditions
+from .launcher import NodeResult, launch, refuse, skip
 from .partial import latest_outputs, select
 
 DEFAULT_PARALLELISM = 2
@@ -45,7 +46,8 @@ class RunResult:
 
     @property
     def succeeded(self) -> bool:
-        return all(r.status in ("ran", "cached") for r in self.results.values())
+        """No node failed: nodes their conditions skipped are part of a successful run."""
+        return not self.failures
 
 
 def new_run_id() -> str:
@@ -92,7 +94,8 @@ class _Run:
             self._done += 1
             done = self._done
         self.emit(events.NodeFinished(result.node_id, result.status, result.duration,
-                                      result.cache_note, done, len(self.selected)))
+                                      result.cache_note, done, len(self.selected),
+                                      result.reason))
 
     def upstream_result(self, node_id: str) -> NodeResult:
         """This run's result for a node; for a node outside a partial run, its latest
@@ -106,16 +109,31 @@ class _Run:
         return self.results[node_id]
 
     def prepare(self, node_id: str) -> NodeResult | dict:
-        """The node's inputs, or the result that stops it (an upstream node failed)."""
+        """The node's inputs, or the result that stops it: an upstream node failed, or
+        one of its conditions is false (recorded in MLMD as skipped, with the reason)."""
         node = self.ir.node(node_id)
         upstream = [self.upstream_result(u) for u in node.upstream]
         missing = [r for r in upstream if r.status == "failed" and r.node_id not in self.selected]
         if missing:  # a partial run whose inputs were never produced
             return NodeResult(node_id, "failed", error=missing[0].error)
-        if any(r.status not in ("ran", "cached") for r in upstream):
-            return NodeResult(node_id, "skipped")
-        return {name: list(self.results[i.producer].artifacts.get(i.output, []))
-                for name, i in node.inputs.items()}
+        blocked = [r for r in upstream if r.status not in ("ran", "cached")]
+        inputs = {} if blocked else {
+            name: list(self.results[i.producer].artifacts.get(i.output, []))
+            for name, i in node.inputs.items()}
+        tested = {c.producer for c in node.conditions}
+        if tested and not any(r.node_id in tested for r in blocked):
+            try:
+                reason = conditions.first_false(node.conditions, {
+                    (c.producer, c.output): self.results[c.producer].outputs.get(c.output)
+                    for c in node.conditions}, node_id)
+            except TfpipeError as error:
+                return refuse(self.store, self.ir, node, self.run_id, inputs, error)
+            if reason:
+                return skip(self.store, self.ir, node, self.run_id, inputs, reason)
+        if blocked:
+            return NodeResult(node_id, "skipped",
+                              reason=blocked[0].reason or "an upstream node failed")
+        return inputs
 
     def launch(self, node_id: str, inputs: dict) -> NodeResult:
         """Run one node (on a pool thread); its start and end are shown as they happen."""

@@ -13,7 +13,7 @@ from ..formatting import format_duration
 _MARKS = {"ran": ("✔", "green"), "cached": ("↺", "cyan"), "failed": ("✘", "red"),
           "skipped": ("–", "yellow")}
 _WORDS = {"ran": "finished", "cached": "reused from cache", "failed": "FAILED",
-          "skipped": "skipped (an upstream node failed)"}
+          "skipped": "skipped"}
 
 
 class TerminalProgress:
@@ -54,7 +54,9 @@ class TerminalProgress:
     def _finished(self, event: events.NodeFinished) -> str:
         mark, colour = _MARKS[event.status]
         line = f"  {click.style(mark, fg=colour)} {event.node_id}  {_WORDS[event.status]}"
-        if event.status != "skipped":
+        if event.status == "skipped":
+            line += f" ({event.reason or 'an upstream node failed'})"
+        else:
             line += f" in {format_duration(event.duration)}"
         line += click.style(f"  [{event.done}/{event.total}]", dim=True)
         if self.explain and event.status == "ran" and event.cache_note:

@@ -7,7 +7,7 @@ import click
 
 
 STATE_COLOURS = {"COMPLETE": "green", "CACHED": "cyan", "FAILED": "red", "RUNNING": "yellow",
-                 "CANCELED": "magenta"}
+                 "CANCELED": "magenta", "SKIPPED": "yellow"}
 
 def state(name: str) -> str:
     return click.style(name, fg=STATE_COLOURS.get(name))

@@ -26,6 +26,16 @@ def kfp_name(text: str) -> str:
     return re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", text.lower())).strip("-")
 
 
+def kubeflow_name(name: str) -> str:
+    """The pipeline's name on Kubeflow: TFX's snake_case names (``chicago_taxi``) become
+    ``chicago-taxi``, which Kubeflow accepts; any other invalid name is a CompileError."""
+    hyphenated = name.replace("_", "-")
+    if PIPELINE_NAME.match(hyphenated):
+        return hyphenated
+    check_pipeline_name(name)
+    return name
+
+
 def check_pipeline_name(name: str) -> None:
     if not PIPELINE_NAME.match(name):
         suggestion = kfp_name(name)[:128] or "my-pipeline"

@@ -13,7 +13,7 @@ from .... import __version__
 from ....compiler import PipelineIR, compile_pipeline
 from ....dsl.loader import load_pipeline
 from ....errors import CompileError
-from .checks import check_image, check_pipeline_name
+from .checks import check_image, kubeflow_name
 from ..contract import is_remote
 from .paths import IMAGE_PROJECT_DIR, find_project_root, in_project, map_project_paths
 from .runtime_params import find_wiring
@@ -77,7 +77,7 @@ def compile_ir(ir: PipelineIR, *, image: str | None = None, project_root: str | 
     value) to the runtime (pipeline) parameter feeding it, whose default is the
     compile-time value found there."""
     image = image or DEFAULT_IMAGE
-    check_pipeline_name(ir.name)
+    pipeline_name = kubeflow_name(ir.name)
     check_image(image)
     mapped = ir_for_image(ir, project_root or os.getcwd(), image_dir)
     wiring = wiring or {}
@@ -94,7 +94,8 @@ def compile_ir(ir: PipelineIR, *, image: str | None = None, project_root: str | 
     metadata = ir.metadata if ir.metadata.startswith(_CLUSTER_METADATA_SCHEMES) else None
     spec = pipeline_spec(mapped, image=image, metadata=metadata, runtime_parameters=defaults,
                          wiring=wiring)
-    return to_yaml(spec, ir.name)
+    spec["pipelineInfo"]["name"] = pipeline_name
+    return to_yaml(spec, pipeline_name)
 
 
 def compile_file(path: str, args: dict[str, Any] | None = None, *, image: str | None = None,

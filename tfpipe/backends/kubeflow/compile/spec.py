@@ -15,6 +15,7 @@ from typing import Any
 from .... import __version__
 from ....compiler.ir import NodeIR, PipelineIR
 from .checks import check_parameter, check_task_names, kfp_name
+from .conditions import condition_outputs, nest, parameter_type as condition_parameter_type
 from ..contract import ENTRYPOINT, EXECUTOR_INPUT, RUN_ID, RUNTIME_INPUT_PREFIX, is_remote
 
 SCHEMA_VERSION = "2.1.0"  # of the PipelineSpec (what kfp 2.x writes)
@@ -48,13 +49,15 @@ def json_arg(value: Any, *, sort_keys: bool = False) -> str:
 def task_ir_json(ir: PipelineIR, node: NodeIR) -> str:
     """The IR the entrypoint runs: this node alone, keeping only its None parameters
     (the others arrive as KFP parameters)."""
-    slim = replace(node, parameters={k: v for k, v in node.parameters.items() if v is None})
+    slim = replace(node, parameters={k: v for k, v in node.parameters.items() if v is None},
+                   conditions=())  # KFP evaluates them (conditions.py)
     task = replace(ir, nodes=(slim,), metadata="",
                    pipeline_root=ir.pipeline_root if is_remote(ir.pipeline_root) else "")
-    return json_arg(asdict(task), sort_keys=True)
+    return json_arg(task.to_dict(), sort_keys=True)
 
 
-def _component(node: NodeIR, task: str, param_types: dict[str, str]) -> dict:
+def _component(node: NodeIR, task: str, param_types: dict[str, str],
+               condition_params: dict[str, Any]) -> dict:
     inputs: dict[str, Any] = {}
     if param_types:
         inputs["parameters"] = {k: {"parameterType": t} for k, t in sorted(param_types.items())}
@@ -67,9 +70,11 @@ def _component(node: NodeIR, task: str, param_types: dict[str, str]) -> dict:
     if node.outputs:
         spec["outputDefinitions"] = {"artifacts": {
             k: {"artifactType": artifact_type(t)} for k, t in sorted(node.outputs.items())}}
+    if condition_params:  # properties that conditions downstream test
+        spec.setdefault("outputDefinitions", {})["parameters"] = {
+            k: {"parameterType": condition_parameter_type(c)}
+            for k, c in sorted(condition_params.items())}
     return spec
-
-
 
 
 def _task(node: NodeIR, task: str, tasks: dict[str, str], wired: dict[tuple[str, tuple], str],
@@ -120,20 +125,24 @@ def pipeline_spec(ir: PipelineIR, *, image: str, metadata: str | None = None,
     tasks = {n.id: kfp_name(n.id) for n in ir.nodes}
     check_task_names(tasks)
     components, executors, dag = {}, {}, {}
+    tested = condition_outputs(ir)
     for node in ir.nodes:
         task = tasks[node.id]
         wired = {(p, path): rp for (n, p, path), rp in wiring.items() if n == node.id}
         dag[task], types, items = _task(node, task, tasks, wired, runtime_types)
-        components[f"comp-{task}"] = _component(node, task, types)
+        components[f"comp-{task}"] = _component(node, task, types, tested.get(node.id, {}))
         args = ["--executor-input", EXECUTOR_INPUT, "--run-id", RUN_ID,
                 "--task-ir", task_ir_json(ir, node)]
         if items:
             args += ["--runtime-items", json_arg(items)]
+        if node.id in tested:
+            args += ["--condition-outputs", json_arg(
+                {k: asdict(c) for k, c in sorted(tested[node.id].items())}, sort_keys=True)]
         if metadata:
             args += ["--metadata", metadata]
         executors[f"exec-{task}"] = {"container": {"image": image, "command": list(ENTRYPOINT),
                                                    "args": args}}
-    root: dict[str, Any] = {"dag": {"tasks": dag}}
+    root: dict[str, Any] = {"dag": {"tasks": nest(ir, tasks, dag, components, runtime_types)}}
     if runtime_parameters:
         root["inputDefinitions"] = {"parameters": {
             name: {"parameterType": runtime_types[name], "defaultValue": value}

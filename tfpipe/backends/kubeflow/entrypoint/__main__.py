@@ -3,6 +3,7 @@
     python -m tfpipe.runners.kubeflow --executor-input '{{$}}' \
         --run-id '{{$.pipeline_job_uuid}}' --task-ir '<the node's IR as JSON>' \
         [--runtime-items '[["train_args", ["num_steps"], "runtime__train_steps"]]'] \
+        [--condition-outputs '{"blessing-blessed": {<a condition of the IR>}}'] \
         [--metadata mysql://user:pw@host:3306/db]
 
 Exit codes as for the tfpipe command: 0 success, 2 bad definition, 3 the node failed,
@@ -28,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--runtime-items", default=None,
                         help="JSON [[parameter, path, task input], ...]: items of dict/list "
                              "parameters set from pipeline parameters.")
+    parser.add_argument("--condition-outputs", default=None,
+                        help="JSON {output parameter: condition}: publish the property each "
+                             "condition downstream tests as a KFP output parameter.")
     parser.add_argument("--metadata", default=None,
                         help="tfpipe MLMD store to record to (mysql:// URL or SQLite path); "
                              "default: $TFPIPE_METADATA, else none.")
@@ -40,7 +44,8 @@ def cli(argv: list[str] | None = None) -> int:
 
     try:
         main(args.executor_input, args.task_ir, run_id=args.run_id, metadata=args.metadata,
-             runtime_items_json=args.runtime_items)
+             runtime_items_json=args.runtime_items,
+             condition_outputs_json=args.condition_outputs)
     except TfpipeError as exc:
         cause = exc.__cause__ or exc
         traceback.print_exception(type(cause), cause, cause.__traceback__, file=sys.stderr)

@@ -4,7 +4,9 @@ An artifact's properties and custom properties travel as KFP artifact ``metadata
 (flat, as TFX does on KFP), so downstream tasks see split names, spans and blessings.
 Keys starting ``tfpipe_`` are tfpipe's own: the artifact's id in the tfpipe MLMD
 store, the real location of an artifact a resolver picked, and "absent" for a
-resolver output that found nothing (the downstream input is then None).
+resolver output that found nothing (the downstream input is then None), and why the
+node of an absent output was skipped (``context.skip``: the nodes that take it are
+skipped too, as locally).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from .paths import local_path
 ID_KEY = "tfpipe_artifact_id"
 URI_KEY = "tfpipe_uri"
 ABSENT_KEY = "tfpipe_absent"
+SKIPPED_KEY = "tfpipe_skipped"  # why an absent output's node was skipped
 
 
 def integral(value: Any) -> Any:
@@ -51,12 +54,15 @@ def from_runtime(runtime: dict, type_name: str) -> Artifact | None:
                properties=properties, custom_properties=custom, state="LIVE")
 
 
-def to_runtime(declared: dict, artifact: Artifact | None, *, record_id: bool) -> dict:
+def to_runtime(declared: dict, artifact: Artifact | None, *, record_id: bool,
+               skipped: str = "") -> dict:
     """The executor-output entry for an output declared in the executor input as
     ``declared``: KFP's uri kept, the artifact's properties as metadata."""
     metadata: dict[str, Any] = {}
     if artifact is None:
         metadata[ABSENT_KEY] = True
+        if skipped:
+            metadata[SKIPPED_KEY] = skipped
     else:
         metadata.update({k: v for k, v in artifact.custom_properties.items() if v is not None})
         metadata.update({k: v for k, v in artifact.properties.items() if v is not None})
@@ -68,3 +74,13 @@ def to_runtime(declared: dict, artifact: Artifact | None, *, record_id: bool) ->
     if "type" in declared:
         entry["type"] = declared["type"]
     return entry
+
+
+def skipped_upstream(executor_input: dict) -> str:
+    """Why a node that produced one of this task's input artifacts was skipped, or ""."""
+    for given in executor_input.get("inputs", {}).get("artifacts", {}).values():
+        for runtime in given.get("artifacts") or []:
+            if (runtime.get("metadata") or {}).get(SKIPPED_KEY):
+                return runtime["metadata"][SKIPPED_KEY]
+    return ""
+

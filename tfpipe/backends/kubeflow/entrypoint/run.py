@@ -17,11 +17,12 @@ import typing
 from dataclasses import replace
 from typing import Any, Callable
 
-from ....compiler.ir import NodeIR, PipelineIR
+from ....compiler.ir import ConditionIR, NodeIR, PipelineIR
 from ....dsl.annotations import Parameter
 from ....errors import ExecutionError, TfpipeError
 from ....runners import executor as executor_io
-from .artifacts import from_runtime, integral, to_runtime
+from ....runners.conditions import property_value
+from .artifacts import from_runtime, integral, skipped_upstream, to_runtime
 from ..contract import RUNTIME_INPUT_PREFIX, is_remote
 from .paths import local_path
 
@@ -95,12 +96,23 @@ def _declared_outputs(node: NodeIR, executor_input: dict) -> dict[str, dict]:
     return declared
 
 
+def condition_parameters(node: NodeIR, artifacts: dict[str, list],
+                         condition_outputs: dict[str, ConditionIR]) -> dict[str, Any]:
+    """The output parameters KFP's condition groups downstream test: each the tested
+    property of the node's output artifact, as the kind of the condition's literal."""
+    return {name: property_value(condition,
+                                 (artifacts.get(condition.output) or [None])[-1], node.id)
+            for name, condition in sorted(condition_outputs.items())}
+
+
 def run_task(executor_input: dict, task_ir: PipelineIR, *, run_id: str = "",
-             metadata: str | None = None, runtime_items: list | None = None) -> dict:
-    """Run the node of ``task_ir``; returns KFP's executor output. Raises the node's
-    TfpipeError if it fails."""
+             metadata: str | None = None, runtime_items: list | None = None,
+             condition_outputs: dict[str, ConditionIR] | None = None) -> dict:
+    """Run the node of ``task_ir``; returns KFP's executor output (with the output
+    parameters ``condition_outputs`` name). Raises the node's TfpipeError if it fails.
+    A node skipped upstream (``context.skip``) skips this one too, with its reason."""
     from ....metadata.store import connect
-    from ....runners.launcher import launch
+    from ....runners.launcher import launch, skip
 
     [node] = task_ir.nodes
     fn = executor_io.load_executor(node)
@@ -113,8 +125,12 @@ def run_task(executor_input: dict, task_ir: PipelineIR, *, run_id: str = "",
         target = metadata or os.path.join(scratch, "metadata.sqlite")  # throwaway if none
         store = connect(target)
         ir = replace(task_ir, nodes=(node,), pipeline_root=scratch, metadata=target)
-        result = launch(store, ir, node, run_id or "kfp-run", _inputs(node, executor_input),
-                        output_uris={n: local_path(d["uri"]) for n, d in declared.items()})
+        if reason := skipped_upstream(executor_input):
+            result = skip(store, ir, node, run_id or "kfp-run", {}, reason)
+        else:
+            result = launch(store, ir, node, run_id or "kfp-run",
+                            _inputs(node, executor_input),
+                            output_uris={n: local_path(d["uri"]) for n, d in declared.items()})
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     if result.status == "failed":
@@ -123,10 +139,14 @@ def run_task(executor_input: dict, task_ir: PipelineIR, *, run_id: str = "",
         # A resolver's outputs hold no files; KFP's launcher still uploads each output
         # path (MinIO, S3), so each exists, empty.
         os.makedirs(local_path(declared_output["uri"]), exist_ok=True)
-    return {"artifacts": {
-        name: {"artifacts": [to_runtime(d, a, record_id=bool(metadata))
+    output: dict[str, Any] = {"artifacts": {
+        name: {"artifacts": [to_runtime(d, a, record_id=bool(metadata), skipped=result.reason)
                              for a in result.artifacts.get(name) or [None]]}
         for name, d in sorted(declared.items())}}
+    if condition_outputs and result.status != "skipped":
+        output["parameterValues"] = condition_parameters(node, result.artifacts,
+                                                         condition_outputs)
+    return output
 
 
 def write_executor_output(executor_input: dict, output: dict) -> str:
@@ -138,13 +158,17 @@ def write_executor_output(executor_input: dict, output: dict) -> str:
 
 
 def main(executor_input_json: str, task_ir_json: str, *, run_id: str = "",
-         metadata: str | None = None, runtime_items_json: str | None = None) -> None:
+         metadata: str | None = None, runtime_items_json: str | None = None,
+         condition_outputs_json: str | None = None) -> None:
     executor_input = json.loads(executor_input_json)
     task_ir = PipelineIR.from_json(task_ir_json)
     if len(task_ir.nodes) != 1:
         raise TfpipeError(f"--task-ir holds {len(task_ir.nodes)} nodes, not one.",
                           fix="recompile the pipeline with tfpipe compile")
     metadata = metadata or os.environ.get(METADATA_ENV) or None
+    conditions = {name: ConditionIR(**c)
+                  for name, c in json.loads(condition_outputs_json or "{}").items()}
     output = run_task(executor_input, task_ir, run_id=run_id, metadata=metadata,
-                      runtime_items=json.loads(runtime_items_json or "null"))
+                      runtime_items=json.loads(runtime_items_json or "null"),
+                      condition_outputs=conditions)
     write_executor_output(executor_input, output)

@@ -1,0 +1,58 @@
+"""Finding the pipeline in a file that builds it under ``if __name__ == '__main__':``,
+TFX's convention: ``BeamDagRunner().run(_create_pipeline(pipeline_name=_pipeline_name,
+...))``. The factory is the first function of the file called there; the arguments of
+that call, evaluated in the file's namespace (its module-level constants), become its
+defaults, and ``-p name=value`` overrides them."""
+from __future__ import annotations
+
+import ast
+import inspect
+from typing import Any, Callable
+
+from ..errors import PipelineLoadError
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Compare) and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.Eq)
+            and {ast.unparse(test.left), ast.unparse(test.comparators[0])} in
+            ({"__name__", "'__main__'"}, {"__name__", '"__main__"'}))
+
+
+def _evaluate(expr: ast.expr, namespace: dict, path: str) -> Any:
+    try:
+        return eval(compile(ast.Expression(expr), path, "eval"), namespace)  # noqa: S307
+    except Exception as exc:
+        raise PipelineLoadError(
+            f"the argument {ast.unparse(expr)} of the pipeline call under __main__ in {path} "
+            f"raised {type(exc).__name__}: {exc}", where=f"{path}:{expr.lineno}",
+            fix="fix the value, or give it with -p name=value") from exc
+
+
+def main_call(path: str, module) -> tuple[Callable, dict[str, Any]] | None:
+    """``(factory, arguments)`` of the pipeline call under ``__main__``, or None."""
+    with open(path, encoding="utf-8") as f:
+        tree = ast.parse(f.read(), path)
+    functions = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    for block in tree.body:
+        if not (isinstance(block, ast.If) and _is_main_test(block.test)):
+            continue
+        calls = [c for stmt in block.body for c in ast.walk(stmt)
+                 if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
+                 and c.func.id in functions]
+        if not calls:
+            continue
+        call = min(calls, key=lambda c: (c.lineno, c.col_offset))
+        factory = getattr(module, call.func.id)
+        namespace = vars(module)
+        args = [_evaluate(a, namespace, path) for a in call.args]
+        kwargs = {k.arg: _evaluate(k.value, namespace, path) for k in call.keywords if k.arg}
+        try:
+            bound = inspect.signature(factory).bind_partial(*args, **kwargs)
+        except TypeError as exc:
+            raise PipelineLoadError(f"the call of {call.func.id}() under __main__ in {path} "
+                                    f"does not match its definition: {exc}.",
+                                    where=f"{path}:{call.lineno}",
+                                    fix="pass the arguments the function takes") from exc
+        return factory, dict(bound.arguments)
+    return None

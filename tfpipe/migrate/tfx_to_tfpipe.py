@@ -1,0 +1,307 @@
+"""Rewriting a TFX pipeline file into idiomatic tfpipe, keeping its comments and layout.
+
+What changes (each name is recognised by what it refers to through the file's imports,
+with LibCST's qualified names, so ``tfx.proto.TrainArgs`` after ``from tfx import v1 as
+tfx`` and ``trainer_pb2.TrainArgs`` after ``from tfx.proto import trainer_pb2`` are the
+same thing):
+
+- ``tfx`` imports go; ``import tfpipe`` and ``from tfpipe.components import ...`` come.
+- Components keep their names and arguments (``transformed_examples`` becomes
+  ``examples``, ExampleGen's ``input_config``/``output_config`` become ``input_pattern``
+  and ``splits``); artifact classes become ``tfpipe.Model`` etc.
+- TFX's protos become the values tfpipe takes: ``TrainArgs(num_steps=N)`` →
+  ``{"num_steps": N}``, a ``PushDestination`` → its folder, a ``SplitConfig`` →
+  ``{"train": 2, "eval": 1}``; TFMA's protos (``tfma.EvalConfig``) stay, as tfpipe takes
+  them as they are.
+- ``Cond(...)`` → ``tfpipe.If(...)`` (the condition as it is).
+- ``Resolver(strategy_class=LatestBlessedModelStrategy, ...)`` →
+  ``LatestBlessedModelResolver()``; ``LatestArtifactStrategy`` → ``LatestArtifactResolver``.
+- ``Pipeline(pipeline_name=..., metadata_connection_config=sqlite_...(path), ...)`` →
+  ``tfpipe.Pipeline(name=..., metadata=path, ...)`` (``enable_cache=False``, TFX's
+  default, is written out when the file did not say).
+- The entry point: the function called under ``if __name__ == '__main__':`` becomes
+  ``create_pipeline`` with the call's arguments as its defaults, and
+  ``BeamDagRunner().run(...)``/``LocalDagRunner().run(...)`` become
+  ``tfpipe.run_pipeline(create_pipeline())``.
+
+Anything else that still refers to ``tfx`` is listed in ``MigrationResult.problems``
+with its line, for the user to rewrite by hand.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod.visitors import AddImportsVisitor
+from libcst.metadata import PositionProvider, QualifiedNameProvider
+
+COMPONENTS = {"CsvExampleGen", "ImportExampleGen", "StatisticsGen", "SchemaGen",
+              "ImportSchemaGen", "ExampleValidator", "Transform", "Trainer", "Evaluator",
+              "Pusher", "Importer", "Tuner", "InfraValidator", "BulkInferrer"}
+ARTIFACTS = {"Examples", "ExampleStatistics", "Schema", "ExampleAnomalies", "TransformGraph",
+             "TransformCache", "Model", "ModelRun", "ModelEvaluation", "ModelBlessing",
+             "PushedModel", "HyperParameters", "InfraBlessing", "InferenceResult"}
+# TFX argument -> tfpipe argument, per component.
+RENAMED = {"Trainer": {"transformed_examples": "examples"},
+           "CsvExampleGen": {"input_config": "input_pattern", "output_config": "splits"},
+           "ImportExampleGen": {"input_config": "input_pattern", "output_config": "splits"}}
+DICT_PROTOS = {"TrainArgs", "EvalArgs", "TuneArgs", "RangeConfig", "StaticRange", "RollingRange",
+               "Split"}
+RUNNERS = {"BeamDagRunner", "LocalDagRunner"}
+BLESSED_STRATEGIES = {"LatestBlessedModelStrategy", "LatestBlessedModelResolver"}
+LATEST_STRATEGIES = {"LatestArtifactStrategy", "LatestArtifactsResolver"}
+
+
+@dataclass
+class MigrationResult:
+    source: str
+    problems: list[str] = field(default_factory=list)  # "line N: what is left to do"
+
+
+@dataclass
+class _EntryPoint:
+    factory: str
+    arguments: dict[str, str]  # parameter -> source of the value under __main__
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    return isinstance(test, ast.Compare) and "__name__" in ast.unparse(test) and \
+        "__main__" in ast.unparse(test)
+
+
+def _entry_point(source: str) -> _EntryPoint | None:
+    """The function the ``__main__`` block calls to build the pipeline, and its arguments."""
+    tree = ast.parse(source)
+    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    for block in tree.body:
+        if isinstance(block, ast.If) and _is_main_test(block.test):
+            calls = sorted((c for s in block.body for c in ast.walk(s)
+                            if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
+                            and c.func.id in functions), key=lambda c: (c.lineno, c.col_offset))
+            if calls:
+                call = calls[0]
+                params = [a.arg for a in functions[call.func.id].args.args]
+                arguments = dict(zip(params, (ast.get_source_segment(source, a)
+                                              for a in call.args)))
+                arguments.update({k.arg: ast.get_source_segment(source, k.value)
+                                  for k in call.keywords if k.arg})
+                return _EntryPoint(call.func.id, arguments)
+    return None
+
+
+def _kwargs(call: cst.Call) -> dict[str, cst.BaseExpression]:
+    return {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+
+
+def _dict(items: dict[str, cst.BaseExpression]) -> cst.Dict:
+    return cst.Dict([cst.DictElement(cst.SimpleString(f'"{k}"'), v) for k, v in items.items()])
+
+
+def _dict_value(node: cst.BaseExpression, key: str) -> cst.BaseExpression | None:
+    if isinstance(node, cst.Dict):
+        for element in node.elements:
+            if isinstance(element, cst.DictElement) and \
+                    isinstance(element.key, cst.SimpleString) and \
+                    element.key.evaluated_value == key:
+                return element.value
+    return None
+
+
+def _arg(keyword: str, value: cst.BaseExpression) -> cst.Arg:
+    return cst.Arg(value=value, keyword=cst.Name(keyword),
+                   equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
+
+
+class TfxToTfpipe(VisitorBasedCodemodCommand):
+    """The rewrite; ``problems`` collects what it could not do."""
+
+    METADATA_DEPENDENCIES = (QualifiedNameProvider, PositionProvider)
+
+    def __init__(self, context: CodemodContext, entry: _EntryPoint | None):
+        super().__init__(context)
+        self.entry = entry
+        self.problems: list[str] = []
+        self.in_main = False
+        self.defaults_applied = False
+
+    # -- names ----------------------------------------------------------------------
+    def _tfx(self, node: cst.CSTNode) -> str | None:
+        """The TFX name ``node`` refers to ("tfx.proto.trainer_pb2.TrainArgs"), if any."""
+        try:
+            names = self.get_metadata(QualifiedNameProvider, node, set())
+        except KeyError:
+            return None
+        return next((q.name for q in names if q.name == "tfx" or q.name.startswith("tfx.")), None)
+
+    def _kind(self, node: cst.CSTNode) -> str | None:
+        name = self._tfx(node)
+        return name.rsplit(".", 1)[-1] if name else None
+
+    def _line(self, node: cst.CSTNode) -> int:
+        return self.get_metadata(PositionProvider, node).start.line
+
+    def _tfpipe(self, attribute: str) -> cst.Attribute:
+        AddImportsVisitor.add_needed_import(self.context, "tfpipe")
+        return cst.Attribute(cst.Name("tfpipe"), cst.Name(attribute))
+
+    def _component(self, name: str) -> cst.Name:
+        AddImportsVisitor.add_needed_import(self.context, "tfpipe.components", name)
+        return cst.Name(name)
+
+    # -- imports ----------------------------------------------------------------------
+    def leave_ImportFrom(self, original_node, updated_node):
+        module = cst.helpers.get_full_name_for_node(original_node.module) \
+            if original_node.module else ""
+        if module == "tfx" or module.startswith("tfx."):
+            return cst.RemoveFromParent()
+        return updated_node
+
+    def leave_Import(self, original_node, updated_node):
+        kept = [a for a in updated_node.names
+                if not cst.helpers.get_full_name_for_node(a.name).split(".")[0] == "tfx"]
+        if not kept:
+            return cst.RemoveFromParent()
+        return updated_node.with_changes(names=kept) if len(kept) != len(updated_node.names) \
+            else updated_node
+
+    # -- references -------------------------------------------------------------------
+    def _reference(self, original_node, updated_node):
+        kind = self._kind(original_node)
+        if kind in ARTIFACTS:
+            return self._tfpipe(kind)
+        if kind == "Pipeline":
+            return self._tfpipe("Pipeline")
+        return updated_node
+
+    def leave_Attribute(self, original_node, updated_node):
+        return self._reference(original_node, updated_node)
+
+    def leave_Name(self, original_node, updated_node):
+        if self.entry and original_node.value == self.entry.factory:
+            return updated_node.with_changes(value="create_pipeline")
+        return self._reference(original_node, updated_node)
+
+    # -- the entry point --------------------------------------------------------------
+    def visit_If(self, node: cst.If) -> bool:
+        code = cst.Module([]).code_for_node(node.test)
+        if "__name__" in code and "__main__" in code:
+            self.in_main = True
+        return True
+
+    def leave_If(self, original_node, updated_node):
+        self.in_main = False
+        return updated_node
+
+    def leave_FunctionDef(self, original_node, updated_node):
+        if not self.entry or original_node.name.value != self.entry.factory:
+            return updated_node
+        params = list(updated_node.params.params)
+        given = self.entry.arguments
+        # Defaults only where Python allows them: from the first given parameter on,
+        # every parameter must get one.
+        first = next((i for i, p in enumerate(params) if p.name.value in given or p.default), None)
+        if first is None or any(p.name.value not in given and p.default is None
+                                for p in params[first:]):
+            self.problems.append(f"line {self._line(original_node)}: give the parameters of "
+                                 f"{self.entry.factory} defaults by hand")
+            return updated_node
+        for i in range(first, len(params)):
+            name = params[i].name.value
+            if name in given:
+                params[i] = params[i].with_changes(
+                    default=cst.parse_expression(given[name]),
+                    equal=cst.AssignEqual(cst.SimpleWhitespace(" "), cst.SimpleWhitespace(" "))
+                    if params[i].annotation else cst.AssignEqual(cst.SimpleWhitespace(""),
+                                                                 cst.SimpleWhitespace("")))
+        self.defaults_applied = True
+        return updated_node.with_changes(params=updated_node.params.with_changes(params=params))
+
+    # -- calls ------------------------------------------------------------------------
+    def leave_Call(self, original_node, updated_node):
+        func = original_node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "run" and \
+                isinstance(func.value, cst.Call) and self._kind(func.value.func) in RUNNERS:
+            return cst.Call(self._tfpipe("run_pipeline"), updated_node.args)
+        if self.entry and self.in_main and isinstance(func, cst.Name) and \
+                func.value == self.entry.factory and self.defaults_applied:
+            return updated_node.with_changes(args=[],
+                                             whitespace_before_args=cst.SimpleWhitespace(""))
+        kind = self._kind(func)
+        if kind is None or kind in RUNNERS or (  # runners go with their .run(...)
+                isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call)):
+            return updated_node  # a method of a node (.with_id) is tfpipe's too
+        kwargs = _kwargs(updated_node)
+        if kind in COMPONENTS:
+            renames = RENAMED.get(kind, {})
+            args = [a.with_changes(keyword=cst.Name(renames[a.keyword.value]))
+                    if a.keyword is not None and a.keyword.value in renames else a
+                    for a in updated_node.args]
+            return updated_node.with_changes(func=self._component(kind), args=args)
+        if kind in DICT_PROTOS:
+            return _dict(kwargs)
+        if kind in ("Filesystem", "PushDestination"):
+            return kwargs.get("base_directory", kwargs.get("filesystem", updated_node))
+        if kind == "Channel":
+            return kwargs.get("type", updated_node)
+        if kind == "SplitConfig":
+            splits = kwargs.get("splits")
+            if isinstance(splits, cst.List):
+                return cst.Dict([cst.DictElement(_dict_value(e.value, "name"),
+                                                 _dict_value(e.value, "hash_buckets"))
+                                 for e in splits.elements])
+        if kind == "Output" and "split_config" in kwargs:
+            return kwargs["split_config"]
+        if kind == "Input":
+            splits = kwargs.get("splits")
+            if isinstance(splits, cst.List) and len(splits.elements) == 1:
+                return _dict_value(splits.elements[0].value, "pattern") or updated_node
+        if kind == "sqlite_metadata_connection_config" and updated_node.args:
+            return updated_node.args[0].value
+        if kind == "Cond":
+            return updated_node.with_changes(func=self._tfpipe("If"))
+        if kind == "Resolver":
+            return self._resolver(original_node, updated_node)
+        if kind == "Pipeline":
+            return self._pipeline(updated_node)
+        self.problems.append(f"line {self._line(original_node)}: {self._tfx(func)} has no "
+                             "automatic rewrite; see docs/from-tfx.md")
+        return updated_node
+
+    def _resolver(self, original_node, updated_node):
+        strategy = next((a.value for a in original_node.args
+                         if a.keyword is not None and a.keyword.value == "strategy_class"), None)
+        kind = self._kind(strategy) if strategy is not None else None
+        if kind in BLESSED_STRATEGIES:
+            return cst.Call(self._component("LatestBlessedModelResolver"), [])
+        if kind in LATEST_STRATEGIES:
+            return cst.Call(self._component("LatestArtifactResolver"),
+                            [a for a in updated_node.args if a.keyword is not None
+                             and a.keyword.value not in ("strategy_class", "config")])
+        self.problems.append(f"line {self._line(original_node)}: a Resolver with strategy "
+                             f"{kind} has no tfpipe counterpart")
+        return updated_node
+
+    def _pipeline(self, updated_node):
+        renames = {"pipeline_name": "name", "metadata_connection_config": "metadata"}
+        args = [a.with_changes(keyword=cst.Name(renames[a.keyword.value]))
+                if a.keyword is not None and a.keyword.value in renames else a
+                for a in updated_node.args]
+        if not any(a.keyword is not None and a.keyword.value == "enable_cache" for a in args):
+            args.append(_arg("enable_cache", cst.Name("False")))  # TFX's default
+        return updated_node.with_changes(func=self._tfpipe("Pipeline"), args=args)
+
+
+def migrate_source(source: str) -> MigrationResult:
+    """The tfpipe version of the TFX pipeline file ``source``."""
+    entry = _entry_point(source)
+    context = CodemodContext()
+    command = TfxToTfpipe(context, entry)
+    module = command.transform_module(cst.parse_module(source))
+    code = module.code
+    problems = list(command.problems)
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Name) and node.id == "tfx":
+            problems.append(f"line {node.lineno}: `tfx` is still used here")
+    return MigrationResult(code, problems)

@@ -1,0 +1,213 @@
+"""``import tfx`` for TFX pipeline and module files, when the real TFX is not installed.
+
+While tfpipe loads a pipeline file or a module file (``enabled()``), a finder in
+``sys.meta_path`` answers imports of ``tfx`` and ``tfx.*``: the module paths TFX's
+examples use resolve to ``tfpipe.v1`` (``ALIASES``); a name tfpipe does not provide is
+a DefinitionError naming it, what tfpipe offers instead, and the line that imported it.
+The finder is only installed when no ``tfx`` package can be found (a folder named
+``tfx`` without ``__init__.py`` is not one), so it never shadows a real TFX install.
+
+This module imports nothing of tfpipe at import time: the targets are module names,
+imported when a TFX name is first used.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import os
+import sys
+import threading
+import types
+from typing import Iterator
+
+# TFX module -> "tfpipe module" or "tfpipe module:attribute" whose names it holds.
+ALIASES = {
+    "tfx.v1": "tfpipe.v1",
+    "tfx.v1.components": "tfpipe.v1.components",
+    "tfx.v1.dsl": "tfpipe.v1.dsl",
+    "tfx.v1.dsl.experimental": "tfpipe.v1.dsl:experimental",
+    "tfx.v1.dsl.components": "tfpipe.v1.dsl:components",
+    "tfx.v1.proto": "tfpipe.v1.proto",
+    "tfx.v1.types": "tfpipe.v1.types",
+    "tfx.v1.types.standard_artifacts": "tfpipe.v1.standard_artifacts",
+    "tfx.v1.orchestration": "tfpipe.v1.orchestration",
+    "tfx.v1.orchestration.metadata": "tfpipe.v1.orchestration:metadata",
+    "tfx.components": "tfpipe.v1.components",
+    "tfx.components.trainer.fn_args_utils": "tfpipe.v1.components",
+    "tfx.components.tuner.component": "tfpipe.v1.components",
+    "tfx.dsl.components.common.resolver": "tfpipe.v1.legacy",
+    "tfx.dsl.experimental.latest_blessed_model_resolver": "tfpipe.v1.legacy",
+    "tfx.dsl.experimental.latest_artifacts_resolver": "tfpipe.v1.legacy",
+    "tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy": "tfpipe.v1.legacy",
+    "tfx.dsl.input_resolution.strategies.latest_artifact_strategy": "tfpipe.v1.legacy",
+    "tfx.dsl.experimental.conditionals.conditional": "tfpipe.v1.dsl",
+    "tfx.dsl.component.experimental.decorators": "tfpipe.v1.dsl:components",
+    "tfx.dsl.component.experimental.annotations": "tfpipe.v1.dsl:components",
+    "tfx.orchestration.pipeline": "tfpipe.v1.orchestration",
+    "tfx.orchestration.metadata": "tfpipe.v1.orchestration:metadata",
+    "tfx.orchestration.beam.beam_dag_runner": "tfpipe.v1.legacy",
+    "tfx.orchestration.local.local_dag_runner": "tfpipe.v1.legacy",
+    "tfx.proto.trainer_pb2": "tfpipe.v1.proto",
+    "tfx.proto.pusher_pb2": "tfpipe.v1.proto",
+    "tfx.proto.example_gen_pb2": "tfpipe.v1.proto",
+    "tfx.proto.range_config_pb2": "tfpipe.v1.proto",
+    "tfx.proto.tuner_pb2": "tfpipe.v1.proto",
+    "tfx.proto.infra_validator_pb2": "tfpipe.v1.proto",
+    "tfx.types": "tfpipe.v1.types",
+    "tfx.types.standard_artifacts": "tfpipe.v1.standard_artifacts",
+}
+# Every package on the way to an alias ("tfx", "tfx.dsl", "tfx.dsl.components", ...).
+PACKAGES = {name.rsplit(".", i)[0] for name in ALIASES for i in range(name.count(".") + 1)}
+GUIDE = "docs/from-tfx.md"
+
+_active = 0
+_lock = threading.Lock()
+_finder: "_TfxFinder | None" = None
+
+
+def real_tfx_installed() -> bool:
+    """Whether a ``tfx`` package other than this compatibility layer can be imported. A
+    folder named ``tfx`` without ``__init__.py`` (TFX's own ``~/tfx`` output folder, in
+    the current directory) is not one, though Python would import it as a namespace."""
+    module = sys.modules.get("tfx")
+    if module is not None:
+        return not isinstance(module, _AliasModule) and getattr(module, "__file__", None) \
+            is not None
+    spec = importlib.machinery.PathFinder.find_spec("tfx")
+    return spec is not None and spec.origin not in (None, "namespace")
+
+
+def _user_line() -> str | None:
+    """file:line of the innermost frame outside importlib and tfpipe (the import)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        name = frame.f_globals.get("__name__", "")
+        if not frame.f_code.co_filename.startswith("<frozen") and \
+                not name.startswith(("tfpipe.", "importlib")):
+            return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+        frame = frame.f_back
+    return None
+
+
+def not_supported(name: str, offered: list[str]):
+    """The error for a TFX name tfpipe does not provide (a DefinitionError, so that
+    ``hasattr`` and ``from x import y`` let it through as it is)."""
+    from .errors import DefinitionError
+
+    fix = (f"tfpipe offers here: {', '.join(offered)}" if offered else
+           "tfpipe provides tfx.v1.components, .dsl, .proto, .types and .orchestration")
+    return DefinitionError(f"TFX's {name} is not supported by tfpipe.", where=_user_line(),
+                           fix=f"{fix}; see {GUIDE}")
+
+
+def _public_names(source) -> list[str]:
+    """What a tfpipe.v1 module or namespace offers under TFX's names."""
+    if source is None:
+        return []
+    names = getattr(source, "__all__", None) or [n for n in vars(source) if n[:1].isupper()]
+    return sorted(n for n in names if not n.startswith("_"))
+
+
+class _AliasModule(types.ModuleType):
+    """A ``tfx...`` module whose names come from a tfpipe module (or none: a package)."""
+
+    def __init__(self, name: str, target: str | None):
+        super().__init__(name)
+        self.__path__ = []  # a package, so that its submodules can be imported
+        self.__tfpipe_target__ = target
+
+    def _source(self):
+        target = self.__dict__["__tfpipe_target__"]
+        if target is None:
+            return None
+        module, _, attribute = target.partition(":")
+        source = importlib.import_module(module)
+        return getattr(source, attribute) if attribute else source
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        child = f"{self.__name__}.{attr}"
+        if child in PACKAGES:  # reachable as an attribute even after loading is over
+            if child not in sys.modules:
+                sys.modules[child] = alias_module(child)
+            setattr(self, attr, sys.modules[child])
+            return sys.modules[child]
+        source = self._source()
+        if source is not None and not attr.startswith("_") and hasattr(source, attr):
+            return getattr(source, attr)
+        raise not_supported(child, _public_names(source) + sorted(
+            p.rsplit(".", 1)[1] for p in PACKAGES if p.rsplit(".", 1)[0] == self.__name__))
+
+    def __dir__(self):
+        source = self._source()
+        return sorted(set(super().__dir__()) | set(dir(source) if source else ()))
+
+
+class _Loader(importlib.abc.Loader):
+    def create_module(self, spec):
+        if spec.name not in PACKAGES:
+            parent = spec.name.rsplit(".", 1)[0]
+            raise not_supported(f"module {spec.name}", sorted(
+                p for p in PACKAGES if "." in p and p.rsplit(".", 1)[0] == parent))
+        return _AliasModule(spec.name, ALIASES.get(spec.name))
+
+    def exec_module(self, module):
+        pass
+
+
+class _TfxFinder(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname, path=None, target=None):
+        if _active <= 0 or not (fullname == "tfx" or fullname.startswith("tfx.")):
+            return None
+        return importlib.machinery.ModuleSpec(fullname, _Loader(), is_package=True)
+
+
+def _install(check: bool = True) -> None:
+    global _finder
+    if _finder is None and not (check and real_tfx_installed()):
+        _finder = _TfxFinder()
+        sys.meta_path.insert(0, _finder)  # before a `tfx` folder taken for a namespace
+
+
+@contextlib.contextmanager
+def enabled() -> Iterator[None]:
+    """While the block runs, ``import tfx...`` resolves to tfpipe's TFX API (unless the
+    real TFX is installed)."""
+    global _active
+    with _lock:
+        _install()
+        _active += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _active -= 1
+
+
+def in_use() -> bool:
+    """Whether a file loaded in this process imported ``tfx`` from tfpipe."""
+    return isinstance(sys.modules.get("tfx"), _AliasModule)
+
+
+def alias_module(name: str) -> types.ModuleType:
+    return _AliasModule(name, ALIASES.get(name))
+
+
+def serve_this_process() -> None:
+    """Answer ``import tfx...`` for the rest of this process (a Beam worker whose
+    parent found no real TFX)."""
+    global _active
+    with _lock:
+        _install(check=False)
+        _active += 1
+
+
+# A folder holding a ``tfx`` package that calls serve_this_process(): worker processes
+# get it on their PYTHONPATH when the module file they import uses tfx (in_use()).
+WORKER_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_tfx_shim")
+
+
