@@ -122,6 +122,8 @@ def _collect(events: list[dict], value) -> PageLoad:
             page.errors.append(f"log: {entry.get('text')} {entry.get('url', '')}")
         elif method == "Network.requestWillBeSent":
             page.requests.append(params["request"]["url"])
+        elif method == "Page.javascriptDialogOpening":
+            page.errors.append(f"dialog: {params.get('type')} {params.get('message')}")
         elif method == "Network.loadingFailed":
             page.errors.append(f"network: {params.get('errorText')}")
     return page
@@ -138,3 +140,81 @@ def distinct_colours(png: str) -> int:
 
     with Image.open(png) as image:
         return len(image.convert("RGB").getcolors(maxcolors=1 << 24) or [])
+
+
+class Tab:
+    """One open page that a test drives: navigate, evaluate, click, screenshot; what it
+    logged and fetched is collected over the whole session (``collect``)."""
+
+    def __init__(self, cdp: _Session, session: str):
+        self.cdp, self.session = cdp, session
+
+    def _call(self, method: str, **params):
+        return self.cdp.call(method, self.session, **params)
+
+    def navigate(self, url: str, settle: float = 0.5) -> None:
+        self.cdp.events.clear()
+        self._call("Page.navigate", url=url)
+        self.cdp.wait_for("Page.loadEventFired")
+        time.sleep(settle)
+
+    def evaluate(self, script: str):
+        reply = self._call("Runtime.evaluate", expression=script, returnByValue=True,
+                           awaitPromise=True)
+        if "exceptionDetails" in reply:
+            raise RuntimeError(f"{script}: {reply['exceptionDetails']}")
+        return reply["result"].get("value")
+
+    def pump(self, seconds: float) -> None:
+        """Let the page run (and its events arrive) for ``seconds``."""
+        deadline = time.monotonic() + seconds
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                self.cdp.events.append(json.loads(self.cdp.ws.recv(timeout=remaining)))
+            except TimeoutError:
+                return
+
+    def click(self, selector: str, settle: float = 0.5) -> None:
+        """A real mouse click (DevTools input events) in the middle of ``selector``'s
+        first match, then wait for the page it opens, if it opens one."""
+        box = self.evaluate(f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
+                            " e.scrollIntoView({block: 'center'}); const r = "
+                            "e.getBoundingClientRect(); return [r.x + r.width / 2, "
+                            "r.y + r.height / 2]; })()")
+        self.cdp.events.clear()
+        for kind in ("mousePressed", "mouseReleased"):
+            self._call("Input.dispatchMouseEvent", type=kind, x=box[0], y=box[1],
+                       button="left", clickCount=1)
+        try:
+            self.cdp.wait_for("Page.loadEventFired", timeout=10)
+        except TimeoutError:  # a click that opens nothing
+            pass
+        time.sleep(settle)
+
+    def screenshot(self, png: str) -> None:
+        import base64
+
+        data = self._call("Page.captureScreenshot", format="png",
+                          captureBeyondViewport=True)["data"]
+        with open(png, "wb") as f:
+            f.write(base64.b64decode(data))
+
+    def collect(self) -> PageLoad:
+        """What went wrong and what was fetched since the last navigation or click."""
+        return _collect(self.cdp.events, None)
+
+
+@contextlib.contextmanager
+def tab(profile_dir: str, width: int = 1280, height: int = 1000):
+    """A headless Chromium page to drive (see Tab)."""
+    from websockets.sync.client import connect
+
+    with chromium(profile_dir) as browser_ws, connect(browser_ws, max_size=None) as ws:
+        cdp = _Session(ws)
+        target = cdp.call("Target.createTarget", url="about:blank")["targetId"]
+        session = cdp.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        for domain in ("Runtime", "Log", "Network", "Page"):
+            cdp.call(f"{domain}.enable", session)
+        cdp.call("Emulation.setDeviceMetricsOverride", session, width=width, height=height,
+                 deviceScaleFactor=1, mobile=False)
+        yield Tab(cdp, session)

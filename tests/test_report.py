@@ -15,6 +15,8 @@ SECTIONS = ["graph", "statistics", "schema", "anomalies", "spans", "hyperparamet
             "evaluation", "infra-validation", "pushed-model", "inference"]
 PAGE_FACTS = """JSON.stringify({
   sections: Array.from(document.querySelectorAll('section')).map(s => s.id),
+  boxes: Array.from(document.querySelectorAll('g.node rect'))
+              .map(r => [r.getAttribute('x'), r.getAttribute('y')].join(',')),
   nodes: Object.fromEntries(Array.from(document.querySelectorAll('g.node'))
                             .map(g => [g.dataset.node, g.dataset.state])),
   splits: Array.from(document.querySelectorAll('#statistics h3[data-split]'))
@@ -60,6 +62,18 @@ def test_report_shows_the_graph_with_what_did_not_run(data_page):
     for node in ("Transform", "Trainer", "Evaluator", "Pusher"):
         assert nodes[node] == "NOT RUN"  # from pipeline.py: the run stopped before them
     assert "Not run in this run" in facts["text"]["graph"]
+
+
+def test_report_graph_is_laid_out_by_the_uis_script(data_report, data_page):
+    """The report inlines the same dagre and graph.js that tfpipe ui serves, and they
+    place every node apart."""
+    from tfpipe.ui import assets
+
+    html = data_report.read_text()
+    assert assets.inline_script("dagre.min.js", "graph.js") in html
+    assert assets.text("tfpipe.css") in html
+    _, facts = data_page
+    assert len(facts["boxes"]) == len(facts["nodes"]) == len(set(facts["boxes"])) == 9
 
 
 def test_report_shows_statistics_schema_and_anomalies(data_page):

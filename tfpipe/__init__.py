@@ -10,14 +10,15 @@ from .dsl import (Artifact, Cond, ExampleAnomalies, Examples, ExampleStatistics,
 from .errors import (CompileError, DefinitionError, ExecutionError, MetadataError,
                      TfpipeError)
 from .api import run_pipeline
+from .client import Client
 
 __version__ = "0.1.0"
 
 run = run_pipeline
 
-__all__ = ["Artifact", "CompileError", "Cond", "DefinitionError", "ExampleAnomalies", "Examples",
-           "ExampleStatistics", "ExecutionContext", "ExecutionError", "HyperParameters", "If",
-           "InferenceResult", "InfraBlessing", "Input", "MetadataError", "Model", "ModelBlessing",
-           "ModelEvaluation", "ModelRun", "Output", "Parameter", "Pipeline", "PipelineIR",
-           "PushedModel", "Schema", "TfpipeError", "TransformCache", "TransformGraph",
-           "compile_pipeline", "component", "run", "run_pipeline"]
+__all__ = ["Artifact", "Client", "CompileError", "Cond", "DefinitionError", "ExampleAnomalies",
+           "Examples", "ExampleStatistics", "ExecutionContext", "ExecutionError",
+           "HyperParameters", "If", "InferenceResult", "InfraBlessing", "Input", "MetadataError",
+           "Model", "ModelBlessing", "ModelEvaluation", "ModelRun", "Output", "Parameter",
+           "Pipeline", "PipelineIR", "PushedModel", "Schema", "TfpipeError", "TransformCache",
+           "TransformGraph", "compile_pipeline", "component", "run", "run_pipeline"]

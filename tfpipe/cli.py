@@ -12,8 +12,9 @@ from . import __version__
 from .errors import TfpipeError
 
 EXIT_CODES_HELP = """Exit codes: 0 success, 1 internal error, 2 bad pipeline definition or
-command line, 3 a node failed, 4 metadata store error (or the run or artifact asked for
-is not in it), 130 interrupted (Ctrl-C or SIGTERM). See docs/user-guide.md."""
+command line (or tfpipe ui's port in use), 3 a node failed, 4 metadata store error (or
+the run or artifact asked for is not in it), 130 interrupted (Ctrl-C or SIGTERM). See
+docs/user-guide.md."""
 
 
 def _quiet_libraries() -> None:
@@ -239,14 +240,13 @@ def _store_options(command):
     return _verbose_option(_param_option(command))
 
 
-def _open_store(pipeline_file, metadata, pipeline_root, params, near=None):
-    """(store, Located): from the options, the pipeline file, or the current folder."""
-    from .metadata.locate import locate
-    from .metadata.store import connect
+def _client(pipeline_file, metadata, pipeline_root, params, near=None):
+    """The read-only tfpipe.Client: from the options, the pipeline file, or the current
+    folder."""
+    from .client import Client
 
-    found = locate(metadata=metadata, pipeline_root=pipeline_root, pipeline_file=pipeline_file,
-                   params=_parse_params(params), near=near)
-    return connect(found.target, readonly=True), found
+    return Client(metadata, pipeline_root=pipeline_root, pipeline_file=pipeline_file,
+                  params=_parse_params(params), near=near)
 
 
 @main.command(name="init")
@@ -300,11 +300,10 @@ def runs_(pipeline_file, metadata, pipeline_root, params, verbose, limit, as_jso
     duration, state and how many nodes ran, came from the cache or failed. The store is
     PIPELINE_FILE's (only its runs are listed), or --pipeline-root/--metadata, or the
     current folder's (pipeline.py or tfpipe_output/)."""
-    from .metadata.runs import list_runs
     from .views.runs import runs_json, runs_table
 
-    store, found = _open_store(pipeline_file, metadata, pipeline_root, params)
-    runs = list_runs(store, found.pipeline_name)[-limit if limit > 0 else 0:]
+    client = _client(pipeline_file, metadata, pipeline_root, params)
+    runs = client.runs(client.pipeline, limit=limit if limit > 0 else None)[::-1]
     if as_json:
         click.echo(runs_json(runs))
         return
@@ -325,19 +324,17 @@ def report(targets, metadata, pipeline_root, params, verbose, output) -> None:
     if not verbose:
         _quiet_libraries()
     from .metadata.locate import split_targets
-    from .metadata.runs import get_run
-    from .metadata.store import describe
     from .report import build_report
 
     pipeline_file, run_id = split_targets(targets)
-    store, found = _open_store(pipeline_file, metadata, pipeline_root, params)
-    run = get_run(store, run_id, found.pipeline_name)
+    client = _client(pipeline_file, metadata, pipeline_root, params)
+    run = client.run(run_id, client.pipeline)
     ir = None
-    if found.pipeline is not None and found.pipeline.name == run.pipeline:
+    if client.pipeline == run.pipeline:
         from .compiler import compile_pipeline
 
-        ir = compile_pipeline(found.pipeline)
-    html = build_report(store, run, ir=ir, store_label=describe(found.target))
+        ir = compile_pipeline(client.located.pipeline)
+    html = build_report(client, run, ir=ir)
     if output == "-":
         click.echo(html, nl=False)
         return
@@ -366,7 +363,6 @@ def models(targets, metadata, pipeline_root, params, verbose, metrics, as_json) 
     of the nodes that made each model. The store is found as for `tfpipe runs`.
     """
     from .errors import PipelineLoadError
-    from .metadata.models import details, find_version, list_models
     from .views import models as view
 
     diff = bool(targets) and targets[0] == "diff"
@@ -376,12 +372,12 @@ def models(targets, metadata, pipeline_root, params, verbose, metrics, as_json) 
                                 "[PIPELINE_FILE] with two versions `tfpipe models` lists")
     pipeline_file = targets[3] if diff and len(targets) == 4 else \
         (targets[0] if targets and not diff else None)
-    store, found = _open_store(pipeline_file, metadata, pipeline_root, params)
-    versions = list_models(store, found.pipeline_name)
+    client = _client(pipeline_file, metadata, pipeline_root, params)
+    versions = client.models(client.pipeline)
     if diff:
-        a, b = find_version(versions, targets[1]), find_version(versions, targets[2])
+        a, b = (client.model(ref, client.pipeline) for ref in targets[1:3])
         render = view.diff_json if as_json else view.diff_lines
-        shown = render(a, b, details(store, a), details(store, b))
+        shown = render(a, b, client.model_details(a), client.model_details(b))
         for line in [shown] if as_json else shown:
             click.echo(line)
     elif as_json:
@@ -405,17 +401,39 @@ def lineage(artifact, pipeline_file, metadata, pipeline_root, params, verbose,
     folder <push_destination>/<version>) back to the executions, parameters, code and
     data files that produced it, and forward to what used it. The store is found as for
     `tfpipe runs`, or as the metadata.sqlite nearest a path given as ARTIFACT."""
-    from .metadata.lineage import find_artifact, trace
-    from .metadata.store import describe
     from .views.lineage import render
 
     near = None if artifact.isdigit() else artifact
-    store, located = _open_store(pipeline_file, metadata, pipeline_root, params, near=near)
-    where = f"the metadata store {describe(located.target)}"
-    found = trace(store, find_artifact(store, artifact, where), upstream=direction != "down",
-                  downstream=direction != "up")
+    client = _client(pipeline_file, metadata, pipeline_root, params, near=near)
+    found = client.lineage(artifact, direction)
     for line in render(found, upstream=direction != "down", downstream=direction != "up"):
         click.echo(line)
+
+
+@main.command(name="ui")
+@_store_options
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on; 127.0.0.1 lets only this machine in. "
+                   "0.0.0.0 opens it to the network (anyone who reaches it sees the store).")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
+              help="The port to listen on (0: any free port).")
+def ui(metadata, pipeline_root, params, verbose, host, port) -> None:
+    """Serve a read-only web UI over a metadata store: runs (filter by pipeline and
+    state), each run's graph updating live while it runs with every node's duration,
+    cache hit and why, parameters, inputs, outputs and error; artifact pages
+    (statistics, schema, anomalies and drift, metrics, blessing, pushed model) with
+    their lineage; the model registry and comparisons. The store is found as for
+    `tfpipe runs` (--metadata, --pipeline-root, or the current folder's). Ctrl-C stops
+    it. Exit 4 if the store cannot be opened, 2 if the port is in use. See docs/ui.md."""
+    if not verbose:  # an evaluation page loads TFMA, which logs a lot
+        _quiet_libraries()
+    from .ui.server import serve
+
+    client = _client(None, metadata, pipeline_root, params)
+    serve(client, host, port, ready=lambda url: click.echo(
+        click.style("✔ ", fg="green") + f"tfpipe ui of {client.label} at {url}  "
+        "(read-only; Ctrl-C stops it)"))
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

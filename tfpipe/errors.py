@@ -105,6 +105,13 @@ class NotFoundError(MetadataError):
     kind = "not found"
 
 
+class ServeError(TfpipeError):
+    """``tfpipe ui`` cannot listen where it was asked to (a port in use)."""
+
+    exit_code = 2
+    kind = "cannot serve"
+
+
 class NodeSkipped(Exception):
     """Not an error: an executor decided not to run (``ExecutionContext.skip(reason)``,
     e.g. BulkInferrer with a model that is not blessed). The node is recorded as

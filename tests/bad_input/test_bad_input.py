@@ -412,3 +412,43 @@ def test_models_diff_of_versions_that_are_not_there(tmp_path):
     assert "tfpipe models diff A B [PIPELINE_FILE]" in wrong.stderr
     for result in (none, wrong):
         assert "Traceback" not in result.stderr and result.stderr.count("Error (") == 1
+
+
+@pytest.mark.parametrize("where, messages", [
+    (lambda tmp: ["--pipeline-root", str(tmp / "nothing-ran-here")],
+     ["Error (metadata store error): no metadata store at ",
+      "nothing-ran-here/metadata.sqlite: nothing has run there yet.",
+      "fix: run the pipeline first"]),
+    (lambda tmp: ["--metadata", "mysql://user:pw@127.0.0.1:1/mlmd"],
+     ["Error (metadata store error): no MySQL server answered at 127.0.0.1:1",
+      "fix: start the MySQL or MariaDB server, or correct the host and port in the URL"]),
+], ids=["absent store", "unreachable MySQL"])
+def test_ui_on_a_store_that_cannot_be_opened(tmp_path, where, messages):
+    """`tfpipe ui` checks the store before it listens: exit 4, one message, no server."""
+    result = run_cli("ui", *where(tmp_path), "--port", "0", timeout=120)
+    assert result.returncode == 4, result.stdout + result.stderr
+    for message in messages:
+        assert message in result.stderr, result.stderr
+    assert "tfpipe ui of" not in result.stdout
+    assert "Traceback" not in result.stderr and result.stderr.count("Error (") == 1
+    assert not (tmp_path / "nothing-ran-here").exists(), "a look-only command creates nothing"
+
+
+def test_ui_on_a_port_in_use(tmp_path):
+    """A port something already listens on: exit 2, the port named, another one offered."""
+    import socket
+
+    from tfpipe.metadata.store import connect
+
+    connect(str(tmp_path / "metadata.sqlite"))  # an empty store is fine to serve
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("ui", "--metadata", str(tmp_path / "metadata.sqlite"),
+                         "--port", str(port), timeout=120)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert (f"Error (cannot serve): port {port} on 127.0.0.1 is already in use" in
+            result.stderr), result.stderr
+    assert f"fix: stop that server, or choose another port: --port {port + 1}" in result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.count("Error (") == 1

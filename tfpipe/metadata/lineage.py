@@ -54,7 +54,7 @@ class ExecutionInfo:
     error: str = ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Lineage:
     """The artifact ``root`` and the graph around it, by id."""
 
@@ -222,7 +222,7 @@ def trace(store, artifact_id: int, *, upstream: bool = True, downstream: bool = 
     Upstream, inputs named in ``skip_inputs`` are not followed (e.g. ``base_model``, so
     a warm-started model's lineage stops at its own run's data and code)."""
     pb = _pb()
-    lineage = Lineage(artifact_id)
+    lineage = Lineage(artifact_id)  # its dicts are filled below, then the infos added
     lineage.cached_uses.update(_producers(store, {artifact_id})[1])
     seen_artifacts, seen_executions = {artifact_id}, set()
     todo = {artifact_id}
@@ -247,6 +247,32 @@ def trace(store, artifact_id: int, *, upstream: bool = True, downstream: bool = 
         new_execs -= seen_executions
         seen_executions |= new_execs
         todo = _follow(store, new_execs, pb.Event.OUTPUT, lineage.outputs, seen_artifacts)
-    lineage.artifacts = _artifact_infos(store, seen_artifacts)
-    lineage.executions = _execution_infos(store, seen_executions)
+    lineage.artifacts.update(_artifact_infos(store, seen_artifacts))
+    lineage.executions.update(_execution_infos(store, seen_executions))
     return lineage
+
+
+def get_artifacts(store, artifact_ids) -> list[ArtifactInfo]:
+    """Artifacts by id (the unknown ones left out), in id order."""
+    return list(_artifact_infos(store, set(artifact_ids)).values())
+
+
+def list_artifacts(store, type_name: str | None = None,
+                   pipeline: str | None = None) -> list[ArtifactInfo]:
+    """The artifacts of one type and/or one pipeline (all of them if neither), newest
+    first. An unknown type or pipeline has none."""
+    from .types import PIPELINE
+
+    if pipeline is not None:
+        context = store.get_context_by_type_and_name(PIPELINE, pipeline)
+        protos = store.get_artifacts_by_context(context.id) if context is not None else []
+    elif type_name is not None:
+        try:
+            protos = store.get_artifacts_by_type(type_name)
+        except Exception:  # noqa: BLE001 - the type is not registered: none of it
+            protos = []
+    else:
+        protos = store.get_artifacts()
+    found = _artifact_infos(store, {p.id for p in protos}).values()
+    return sorted((a for a in found if type_name is None or a.type_name == type_name),
+                  key=lambda a: a.id, reverse=True)

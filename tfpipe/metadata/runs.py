@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from ..errors import NotFoundError
 from . import executions as execution_io
-from .types import RUN
+from .types import NODE, PIPELINE, RUN
 
 
 @dataclass(frozen=True)
@@ -90,14 +90,10 @@ class Run:
         return next((n for n in self.nodes if n.node_id == node_id), None)
 
 
-def _node_runs(store, context_id: int) -> tuple[NodeRun, ...]:
-    found = store.get_executions_by_context(context_id)
-    if not found:
-        return ()
-    types = {t.id: t.name for t in store.get_execution_types_by_id(
-        list({e.type_id for e in found}))}
+def _node_runs(executions, types: dict[int, str]) -> tuple[NodeRun, ...]:
+    """The latest execution of each node among one run's ``executions``."""
     latest: dict[str, NodeRun] = {}
-    for e in sorted(found, key=lambda e: e.id):
+    for e in sorted(executions, key=lambda e: e.id):
         props = execution_io.properties(e)
         node_id = props.get("node_id") or types[e.type_id]
         state = "SKIPPED" if execution_io.SKIPPED_KEY in props else execution_io.state_name(e)
@@ -107,35 +103,78 @@ def _node_runs(store, context_id: int) -> tuple[NodeRun, ...]:
     return tuple(sorted(latest.values(), key=lambda n: (n.started, n.execution_id)))
 
 
-def _run(store, ctx) -> Run:
+def _execution_types(store) -> dict[int, str]:
+    return {t.id: t.name for t in store.get_execution_types()}
+
+
+def _run(ctx, executions, types: dict[int, str]) -> Run:
     pipeline, trigger = (ctx.custom_properties[k].string_value
                          if k in ctx.custom_properties else "" for k in ("pipeline", "trigger"))
     return Run(pipeline, ctx.name, ctx.id, ctx.create_time_since_epoch / 1000,
-               _node_runs(store, ctx.id), trigger)
+               _node_runs(executions, types), trigger)
 
 
-def list_runs(store, pipeline: str | None = None) -> list[Run]:
-    """Every run in the store (of ``pipeline`` only, if given), oldest first."""
-    contexts = store.get_contexts_by_type(RUN)
-    runs = [_run(store, c) for c in contexts
-            if pipeline is None or c.custom_properties["pipeline"].string_value == pipeline]
-    return sorted(runs, key=lambda r: (r.created, r.context_id))
+def run_contexts(store, pipeline: str | None = None) -> list:
+    """The ``pipeline_run`` contexts (of ``pipeline`` only, if given), newest first: one
+    query, whatever the number of runs."""
+    found = [c for c in store.get_contexts_by_type(RUN)
+             if pipeline is None or c.custom_properties["pipeline"].string_value == pipeline]
+    return sorted(found, key=lambda c: (c.create_time_since_epoch, c.id), reverse=True)
+
+
+def load_runs(store, contexts) -> list[Run]:
+    """The runs of ``contexts`` with their nodes, in the same order."""
+    types = _execution_types(store)
+    return [_run(c, store.get_executions_by_context(c.id), types) for c in contexts]
+
+
+UNFINISHED = ("FAILED", "CANCELED", "RUNNING")  # a run's state is COMPLETE without these
+
+
+def select_runs(store, pipeline: str | None = None, state: str | None = None) -> list:
+    """The run contexts (newest first) whose run is in ``state``. Only the runs with an
+    execution FAILED, CANCELED or RUNNING (one query finds them) are loaded to tell
+    which; every other run is COMPLETE."""
+    from ml_metadata.metadata_store.metadata_store import ListOptions
+
+    contexts = run_contexts(store, pipeline)
+    if state is None:
+        return contexts
+    query = " OR ".join(f"last_known_state = {s}" for s in UNFINISHED)
+    flagged = {e.custom_properties["run_id"].string_value
+               for e in store.get_executions(list_options=ListOptions(filter_query=query))
+               if "run_id" in e.custom_properties}
+    checked = {r.run_id: r.state for r in
+               load_runs(store, [c for c in contexts if c.name in flagged])}
+    return [c for c in contexts if checked.get(c.name, "COMPLETE") == state]
+
+
+def list_runs(store, pipeline: str | None = None, state: str | None = None,
+              limit: int | None = None, offset: int = 0) -> list[Run]:
+    """The runs (of ``pipeline``, in ``state``), newest first: ``limit`` of them from
+    ``offset`` on (all by default). Only the runs returned are read in full."""
+    chosen = select_runs(store, pipeline, state)
+    return load_runs(store, chosen[offset:None if limit is None else offset + limit])
+
+
+def pipelines(store) -> list[str]:
+    """The names of the pipelines recorded in the store, sorted."""
+    return sorted(c.name for c in store.get_contexts_by_type(PIPELINE))
 
 
 def get_run(store, run_id: str | None = None, pipeline: str | None = None) -> Run:
     """The run ``run_id`` (a unique prefix is enough), or the latest one (of ``pipeline``)."""
-    runs = list_runs(store, pipeline)
+    contexts = run_contexts(store, pipeline)
     of = f" of pipeline {pipeline}" if pipeline else ""
-    if not runs:
+    if not contexts:
         raise NotFoundError(f"no runs{of} are recorded in this metadata store.",
                             fix="run the pipeline first: tfpipe run pipeline.py")
-    if run_id is None:
-        return runs[-1]
-    matches = [r for r in runs if r.run_id == run_id] or \
-        [r for r in runs if r.run_id.startswith(run_id)]
+    matches = contexts[:1] if run_id is None else \
+        [c for c in contexts if c.name == run_id] or \
+        [c for c in contexts if c.name.startswith(run_id)]
     if len(matches) == 1:
-        return matches[0]
-    recent = ", ".join(r.run_id for r in runs[-3:])
+        return load_runs(store, matches)[0]
+    recent = ", ".join(c.name for c in contexts[:3])
     if matches:
         raise NotFoundError(f"run id {run_id!r} matches {len(matches)} runs{of}.",
                             fix="give more of the run id; `tfpipe runs` lists them")
@@ -143,32 +182,68 @@ def get_run(store, run_id: str | None = None, pipeline: str | None = None) -> Ru
                         fix=f"`tfpipe runs` lists the runs; the latest are {recent}")
 
 
-def run_outputs(store, run: Run) -> dict[str, dict[str, int]]:
-    """The output artifact ids of each node in ``run``: {node_id: {output: artifact_id}}."""
+Ports = dict[str, dict[str, int]]  # {node_id: {input or output name: artifact id}}
+
+
+def run_ports(store, run: Run) -> tuple[Ports, Ports]:
+    """What each node of ``run`` read and wrote: (inputs, outputs), each
+    {node_id: {name: artifact id}}."""
     from ml_metadata.proto import metadata_store_pb2 as pb
 
     by_execution = {n.execution_id: n.node_id for n in run.nodes}
-    outputs: dict[str, dict[str, int]] = {n.node_id: {} for n in run.nodes}
+    inputs: Ports = {n.node_id: {} for n in run.nodes}
+    outputs: Ports = {n.node_id: {} for n in run.nodes}
     for event in store.get_events_by_execution_ids(list(by_execution)):
-        if event.type == pb.Event.OUTPUT:
-            outputs[by_execution[event.execution_id]][event.path.steps[0].key] = \
+        found = {pb.Event.INPUT: inputs, pb.Event.OUTPUT: outputs}.get(event.type)
+        if found is not None and event.path.steps:
+            found[by_execution[event.execution_id]][event.path.steps[0].key] = \
                 event.artifact_id
-    return outputs
+    return inputs, outputs
 
 
-def run_edges(store, run: Run) -> set[tuple[str, str]]:
-    """(upstream, downstream) node pairs of ``run``: a node read an artifact that another
-    node of the run output."""
-    from ml_metadata.proto import metadata_store_pb2 as pb
+def explain_miss(old: dict[str, str] | None, new: dict[str, str]) -> str:
+    """Why a node ran instead of coming from the cache: which parts of its cache key
+    changed since the node's latest successful execution."""
+    if not old:
+        return "no earlier successful execution"
+    changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    return "changed: " + ", ".join(changed) if changed else "earlier outputs are gone"
 
+
+def cache_reasons(store, run: Run, outputs: Ports) -> dict[str, str]:
+    """Why each node of ``run`` came from the cache or ran: {node_id: reason}. A cached
+    node names the execution whose outputs it reused; a node that ran, what changed in
+    its cache key since the node's previous successful execution. ``outputs`` are the
+    run's, from ``run_ports``."""
+    from ml_metadata.metadata_store.metadata_store import ListOptions, OrderByField
+
+    from .producers import producer
+
+    reasons = {}
+    for n in run.nodes:
+        if n.state == "CACHED":
+            made = [producer(store, a) for a in outputs.get(n.node_id, {}).values()]
+            by = sorted({m[0] for m in made if m is not None and m[0] != n.execution_id})
+            reasons[n.node_id] = "inputs, parameters and code unchanged" + (
+                f": reused the outputs of execution #{by[0]}" if by else "")
+            continue
+        name = f"{run.pipeline}.{n.node_id}".replace("'", "\\'")
+        earlier = store.get_executions(list_options=ListOptions(  # the node's previous success
+            limit=1, order_by=OrderByField.ID, is_asc=False,
+            filter_query=f"contexts_a.type = '{NODE}' AND contexts_a.name = '{name}' AND "
+                         f"last_known_state = COMPLETE AND id < {n.execution_id}"))
+        old = json.loads(execution_io.properties(earlier[0]).get("cache_parts") or "{}") \
+            if earlier else None
+        reasons[n.node_id] = explain_miss(old, n.cache_parts)
+    return reasons
+
+
+def edges(inputs: Ports, outputs: Ports) -> set[tuple[str, str]]:
+    """(upstream, downstream) node pairs of a run, from ``run_ports``: a node read an
+    artifact that another node of the run output."""
     producers: dict[int, set[str]] = {}
-    for node, outs in run_outputs(store, run).items():
+    for node, outs in outputs.items():
         for artifact_id in outs.values():  # a resolver re-outputs an existing artifact
             producers.setdefault(artifact_id, set()).add(node)
-    by_execution = {n.execution_id: n.node_id for n in run.nodes}
-    edges = set()
-    for event in store.get_events_by_execution_ids(list(by_execution)):
-        if event.type == pb.Event.INPUT:
-            down = by_execution[event.execution_id]
-            edges.update((up, down) for up in producers.get(event.artifact_id, ()) if up != down)
-    return edges
+    return {(up, down) for down, ins in inputs.items() for artifact_id in ins.values()
+            for up in producers.get(artifact_id, ()) if up != down}

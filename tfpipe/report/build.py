@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..metadata import artifacts as artifact_io
-from ..metadata.runs import Run, run_edges, run_outputs
 from ..formatting import format_duration, format_time
-from ..metadata.history import span_history
 from . import data, graph, model, spans
 from .page import Section, badge, document, esc, note, table
 
@@ -16,42 +13,36 @@ from .page import Section, badge, document, esc, note, table
 class Output:
     node_id: str
     name: str
-    artifact: object  # a tfpipe Artifact
+    artifact: object  # a tfpipe.client ArtifactInfo
 
 
-def collect_outputs(store, run: Run) -> dict[str, list[Output]]:
+def collect_outputs(run) -> dict[str, list[Output]]:
     """The run's output artifacts by type name, in node order."""
-    by_node = run_outputs(store, run)
-    ids = sorted({a for outs in by_node.values() for a in outs.values()})
-    artifacts = {a.id: a for a in artifact_io.get(store, ids)}
     found: dict[str, list[Output]] = {}
     for node in run.nodes:
-        for name, artifact_id in sorted(by_node.get(node.node_id, {}).items()):
-            if artifact_id in artifacts:
-                a = artifacts[artifact_id]
-                found.setdefault(a.TYPE_NAME, []).append(Output(node.node_id, name, a))
+        for port in node.outputs:
+            found.setdefault(port.artifact.type_name, []).append(
+                Output(node.node_id, port.name, port.artifact))
     return found
 
 
-def _graph_section(store, run: Run, ir) -> Section:
-    nodes = [graph.GraphNode(n.node_id, n.component, n.state, n.duration) for n in run.nodes]
+def _graph_section(run, ir) -> Section:
+    nodes = graph.run_nodes(run)
+    edges = set(run.edges)
     if ir is not None:
         ran = {n.node_id for n in run.nodes}
         nodes += [graph.GraphNode(n.id, n.component, "NOT RUN") for n in ir.nodes
                   if n.id not in ran]
         edges = {(u, n.id) for n in ir.nodes for u in n.upstream}
-    else:
-        edges = run_edges(store, run)
     rows = []
     for n in run.nodes:
         detail = (n.error.splitlines()[0] if n.error else
-                  f"skipped: {n.skipped_reason}" if n.skipped_reason else
-                  "reused an earlier execution's outputs" if n.state == "CACHED" else "")
+                  f"skipped: {n.skipped_reason}" if n.skipped_reason else n.cache_reason)
         rows.append((esc(n.node_id), esc(n.component), badge(n.state),
                      format_duration(n.duration), str(n.execution_id),
                      f'<span class="error">{esc(detail)}</span>' if n.error else esc(detail)))
     not_run = [n.id for n in nodes if n.state == "NOT RUN"]
-    body = (f'<div class="graph">{graph.svg(nodes, edges)}</div>' +
+    body = (graph.figure(nodes, edges) +
             table(("node", "component", "state", "duration", "execution", "notes"), rows,
                   numeric=(3, 4), raw=True) +
             (note("Not run in this run (a partial run, or skipped after a failure): " +
@@ -69,13 +60,13 @@ def _per_node(outputs: list[Output], render, missing: str) -> str:
 
 
 def _evaluation(o: Output, outputs: dict[str, list[Output]]) -> str:
-    blessing = next((b.artifact.custom_properties for b in outputs.get("ModelBlessing", [])
+    blessing = next((b.artifact.properties for b in outputs.get("ModelBlessing", [])
                      if b.node_id == o.node_id), None)
     return model.evaluation_html(o.artifact.uri, blessing)
 
 
-def sections(store, run: Run, ir=None) -> list[Section]:
-    outputs = collect_outputs(store, run)
+def sections(client, run, ir=None) -> list[Section]:
+    outputs = collect_outputs(run)
 
     def of(type_name):
         return outputs.get(type_name, [])
@@ -84,7 +75,7 @@ def sections(store, run: Run, ir=None) -> list[Section]:
     blessings_alone = [b for b in of("ModelBlessing")
                        if b.node_id not in {e.node_id for e in evaluations}]
     return [
-        _graph_section(store, run, ir),
+        _graph_section(run, ir),
         Section("statistics", "Statistics", _per_node(
             of("ExampleStatistics"),
             lambda o: data.statistics_html(o.artifact.uri, o.artifact.properties),
@@ -97,33 +88,34 @@ def sections(store, run: Run, ir=None) -> list[Section]:
             lambda o: data.anomalies_html(o.artifact.uri, o.artifact.properties),
             "This run validated no data (no ExampleValidator ran).")),
         Section("spans", "Span history", spans.span_history_html(
-            span_history(store, run.pipeline),
+            client.span_history(run.pipeline),
             {o.artifact.properties.get("span") for o in of("Examples")})),
         Section("hyperparameters", "Tuned hyperparameters", _per_node(
             of("HyperParameters"),
-            lambda o: model.hyperparameters_html(o.artifact.custom_properties),
+            lambda o: model.hyperparameters_html(o.artifact.properties),
             "This run tuned no hyperparameters (no Tuner ran).")),
         Section("evaluation", "Model evaluation", _per_node(
             evaluations, lambda o: _evaluation(o, outputs),
             "This run evaluated no model (no Evaluator ran).") + "".join(
-                model.blessing_html(b.artifact.custom_properties) for b in blessings_alone)),
+                model.blessing_html(b.artifact.properties) for b in blessings_alone)),
         Section("infra-validation", "Infra validation", _per_node(
-            of("InfraBlessing"), lambda o: model.infra_blessing_html(o.artifact.custom_properties),
+            of("InfraBlessing"), lambda o: model.infra_blessing_html(o.artifact.properties),
             "This run did not check that the model serves (no InfraValidator ran).")),
         Section("pushed-model", "Pushed model", _per_node(
             of("PushedModel"),
-            lambda o: model.pushed_html(o.artifact.custom_properties, o.artifact.uri),
+            lambda o: model.pushed_html(o.artifact.properties, o.artifact.uri),
             "This run pushed no model (no Pusher ran).")),
         Section("inference", "Batch inference", _per_node(
             of("InferenceResult"),
-            lambda o: model.inference_html(o.artifact.custom_properties, o.artifact.uri),
+            lambda o: model.inference_html(o.artifact.properties, o.artifact.uri),
             "This run inferred nothing (no BulkInferrer ran).")),
     ]
 
 
-def build_report(store, run: Run, *, ir=None, store_label: str = "") -> str:
-    """The report of ``run`` as one self-contained HTML page. With the pipeline's ``ir``
-    the graph also shows the nodes the run did not run."""
+def build_report(client, run, *, ir=None) -> str:
+    """The report of ``run`` (a ``tfpipe.client.RunDetail`` read by ``client``) as one
+    self-contained HTML page. With the pipeline's ``ir`` the graph also shows the nodes
+    the run did not run."""
     counts = ", ".join(f"{run.count(s)} {w}" for s, w in
                        (("COMPLETE", "ran"), ("CACHED", "cached"), ("FAILED", "failed"),
                         ("SKIPPED", "skipped"))
@@ -131,7 +123,6 @@ def build_report(store, run: Run, *, ir=None, store_label: str = "") -> str:
     meta = [("run", f"<code>{esc(run.run_id)}</code>"), ("state", badge(run.state)),
             ("started", esc(format_time(run.started))), ("duration", esc(format_duration(
                 run.duration))), ("nodes", esc(counts or "none"))]
-    if store_label:
-        meta.append(("metadata", f"<code>{esc(store_label)}</code>"))
-    return document(f"Pipeline {run.pipeline}: run report", meta, sections(store, run, ir))
+    meta.append(("metadata", f"<code>{esc(client.label)}</code>"))
+    return document(f"Pipeline {run.pipeline}: run report", meta, sections(client, run, ir))
 

@@ -80,17 +80,20 @@ def blessing_html(properties: dict | None) -> str:
     return key_values(pairs)
 
 
-def evaluation_html(uri: str, blessing: dict | None) -> str:
-    parts = ["<h3>Blessing</h3>", blessing_html(blessing), "<h3>Metrics by slice</h3>"]
+def metrics_html(uri: str) -> str:
+    """TFMA's metrics of the evaluation at ``uri``, a row per slice."""
     slicing_metrics, error = load_metrics(uri) if os.path.isdir(uri) else \
         (None, f"{uri} is missing.")
     if error:
-        parts.append(note(error))
-    else:
-        names, rows = metric_rows(slicing_metrics)
-        parts.append(table(["slice"] + names, rows, numeric=range(1, len(names) + 1))
-                     if rows else note("TFMA computed no metrics."))
-    return "".join(parts)
+        return note(error)
+    names, rows = metric_rows(slicing_metrics)
+    return (table(["slice"] + names, rows, numeric=range(1, len(names) + 1))
+            if rows else note("TFMA computed no metrics."))
+
+
+def evaluation_html(uri: str, blessing: dict | None) -> str:
+    return ("<h3>Blessing</h3>" + blessing_html(blessing) + "<h3>Metrics by slice</h3>" +
+            metrics_html(uri))
 
 
 def hyperparameters_html(properties: dict) -> str:

@@ -15,6 +15,7 @@ from ..compiler.ir import NodeIR
 from ..artifacts import Artifact
 from ..errors import InputDataError
 from ..fingerprint import digest, file_hash, local_imports, path_fingerprint
+from ..metadata.runs import explain_miss  # noqa: F401 - the launcher says why a node ran
 
 LIBRARIES = ("tfpipe", "tensorflow", "tensorflow-data-validation", "tensorflow-transform",
              "tfx-bsl", "apache-beam", "tensorflow-model-analysis", "ml-metadata")
@@ -69,9 +70,3 @@ def cache_key(parts: dict[str, str]) -> str:
     return digest(parts)
 
 
-def explain_miss(old: dict[str, str] | None, new: dict[str, str]) -> str:
-    """Which parts changed since the node's latest successful execution."""
-    if not old:
-        return "no earlier successful execution"
-    changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
-    return "changed: " + ", ".join(changed) if changed else "earlier outputs are gone"

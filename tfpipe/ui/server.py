@@ -1,0 +1,58 @@
+"""Starting ``tfpipe ui``: bind the address (127.0.0.1 unless told), then serve until
+Ctrl-C or SIGTERM."""
+from __future__ import annotations
+
+import errno
+import signal
+
+from ..client import Client
+from ..errors import ServeError
+
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8080
+
+
+def bind(host: str, port: int) -> list:
+    """Listening sockets for ``host:port``; a ServeError saying what to do if the port
+    is taken or the address is not this machine's."""
+    from tornado.netutil import bind_sockets
+
+    try:
+        return bind_sockets(port, address=host)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise ServeError(f"port {port} on {host} is already in use (another tfpipe ui or "
+                             "another server is listening there).",
+                             fix=f"stop that server, or choose another port: --port "
+                             f"{port + 1}") from exc
+        raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}.",
+                         fix="give an address of this machine with --host (127.0.0.1 by "
+                         "default) and a free port with --port") from exc
+
+
+def serve(client: Client, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+          ready=None) -> None:
+    """Serve the UI over ``client`` until interrupted; ``ready(url)`` is called once the
+    socket listens (port 0 picks a free one)."""
+    import asyncio
+
+    from tornado.httpserver import HTTPServer
+
+    from .app import make_app
+
+    sockets = bind(host, port)
+    bound = sockets[0].getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+
+    async def main() -> None:  # the server must be made on the loop that runs it
+        server = HTTPServer(make_app(client))
+        server.add_sockets(sockets)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        if ready is not None:
+            ready(f"http://{shown}:{bound}/")
+        await stop.wait()
+        server.stop()
+
+    asyncio.run(main())
