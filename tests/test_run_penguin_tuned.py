@@ -1,6 +1,7 @@
 """End to end from the command line: `tfpipe run pipelines/penguin/pipeline.py -p
 tune=true -p infra_validate=true` tunes, trains with the best hyperparameters, checks
-that the model serves, and pushes it; each artifact checked in MLMD and on disk."""
+that the model serves, pushes it and predicts the unlabelled rows with it; each
+artifact checked in MLMD and on disk."""
 from __future__ import annotations
 
 import json
@@ -55,3 +56,35 @@ def test_the_model_is_infra_blessed_with_figures_and_pushed(tuned_run):
     assert pushed.custom_properties["pushed"].int_value == 1
     with open(os.path.join(pushed.uri, "push.json")) as f:
         assert json.load(f)["infra_blessing_id"] == infra.id
+
+
+@pytest.mark.slow
+def test_the_pushed_model_bulk_infers_each_unlabelled_row(tuned_run):
+    """The same run predicts the unlabelled rows with the blessed model: one prediction
+    log per row, each the pushed model's own answer for that row."""
+    import numpy as np
+    import tensorflow as tf
+
+    from .components.evaluation_helpers import FEATURES
+    from .components.penguin_pipeline import csv_rows, serialized_examples
+    from .components.test_bulk_inferrer import prediction_logs
+
+    store, result = tuned_run
+    assert "✔ BulkInferrer  finished in " in result.stdout
+    [execution] = store.executions("penguin", "BulkInferrer")
+    [inference] = [a for a in store.outputs(execution.id) if "/inference_result/" in a.uri]
+    rows = csv_rows(str(PENGUIN / "data" / "unlabelled.csv"))
+    logs = prediction_logs(inference.uri)
+    assert len(logs) == len(rows) == 10
+    with open(os.path.join(_output(store, "Pusher").uri, "push.json")) as f:
+        pushed = tf.saved_model.load(json.load(f)["path"])
+    expected = pushed.signatures["serving_default"](
+        examples=tf.constant(serialized_examples(rows)))["predictions"].numpy()
+    by_row = {tuple(round(float(r[k]), 5) for k in FEATURES): p for r, p in zip(rows, expected)}
+    for log in logs:
+        [request] = log.predict_log.request.inputs.values()
+        example = tf.train.Example.FromString(request.string_val[0])
+        key = tuple(round(example.features.feature[k].float_list.value[0], 5) for k in FEATURES)
+        np.testing.assert_allclose(
+            tf.make_ndarray(log.predict_log.response.outputs["predictions"])[0], by_row[key],
+            rtol=1e-5)
