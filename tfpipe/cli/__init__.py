@@ -1,0 +1,9 @@
+"""The ``tfpipe`` command. Imports nothing heavy until a command needs it.
+
+``group`` holds the click group, error reporting and shared options;
+``pipeline_commands`` the commands on a pipeline file (run, compile, init, migrate);
+``store_commands`` those that look at what ran (runs, report, models, lineage, ui)."""
+from . import pipeline_commands, store_commands  # noqa: F401 - they register the commands
+from .group import main
+
+__all__ = ["main"]

@@ -1,0 +1,127 @@
+"""The ``tfpipe`` group: error reporting, exit codes and the options commands share."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+
+import click
+
+from .. import __version__
+from ..errors import TfpipeError
+
+EXIT_CODES_HELP = """Exit codes: 0 success, 1 internal error, 2 bad pipeline definition or
+command line (or tfpipe ui's port in use), 3 a node failed, 4 metadata store error (or
+the run or artifact asked for is not in it), 130 interrupted (Ctrl-C or SIGTERM). See
+docs/user-guide.md."""
+
+
+def quiet_libraries() -> None:
+    """TensorFlow, absl and Beam talk a lot; keep the user's terminal readable."""
+    import logging
+    import warnings
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+    for category in (FutureWarning, DeprecationWarning, UserWarning):
+        warnings.filterwarnings("ignore", category=category)
+    for name in ("apache_beam", "tensorflow", "absl", "tfx_bsl", "tensorflow_transform",
+                 "tensorflow_data_validation", "root"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    logging.getLogger().setLevel(logging.ERROR)
+
+
+def parse_params(values: tuple[str, ...]) -> dict:
+    params = {}
+    for item in values:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--param")
+        try:
+            params[key] = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            if raw.lstrip()[:1] in ("[", "{"):
+                from ..errors import DefinitionError
+
+                raise DefinitionError(
+                    f"-p {key}={raw} looks like JSON but is not: {exc.msg} at character "
+                    f"{exc.pos + 1}.", fix=f"write valid JSON, quoted for the shell, e.g. "
+                    f"-p '{key}=[\"--direct_num_workers=2\"]'") from None
+            params[key] = raw
+    return params
+
+
+def _echo_error(exc: TfpipeError, verbose: bool) -> None:
+    """The error as every command reports it: kind, node, cause, place and fix."""
+    if verbose:
+        traceback.print_exception(exc.__cause__ or exc)
+    click.echo(click.style(f"Error ({exc.kind}): ", fg="red", bold=True) + str(exc), err=True)
+    if not verbose and "--verbose" not in str(exc):
+        click.echo(click.style("  (run with --verbose for the traceback)", dim=True), err=True)
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except TfpipeError as exc:  # the command's --verbose has been read by now
+            _echo_error(exc, ctx.meta.get(VERBOSE_KEY, False))
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt as exc:  # SIGTERM too, in `run` (Terminated)
+            click.echo(click.style("Interrupted.", fg="red") + " The nodes that were running "
+                       "are CANCELED and their unfinished outputs removed; the next run "
+                       "redoes them.", err=True)
+            sys.stdout.flush()
+            # node threads may still be inside a library; don't wait for them
+            os._exit(getattr(exc, "exit_code", 130))
+
+
+@click.group(cls=_Group, epilog=EXIT_CODES_HELP,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tfpipe")
+def main() -> None:
+    """tfpipe: declarative ML pipelines in the style of TFX.
+
+    Write a pipeline.py that composes components (CsvExampleGen, StatisticsGen,
+    SchemaGen, ExampleValidator, ...) into a tfpipe.Pipeline, then run it locally on
+    Apache Beam with `tfpipe run`, or compile it with `tfpipe compile`. Every
+    execution and artifact is recorded in ML Metadata.
+    """
+
+
+param_option = click.option(
+    "-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+    help="Argument for the pipeline file's create_pipeline(); VALUE is parsed as JSON when "
+         "it can be (numbers, true/false, lists), else taken as a string. Repeatable.")
+VERBOSE_KEY = "tfpipe.verbose"  # in click's context meta: errors are reported with tracebacks
+
+
+def _remember_verbose(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    ctx.meta[VERBOSE_KEY] = value
+    return value
+
+
+verbose_option = click.option("-v", "--verbose", is_flag=True, is_eager=True,
+                               callback=_remember_verbose,
+                               help="Show Python tracebacks and library logs on errors.")
+
+
+def store_options(command):
+    """Where look-only commands find the ML Metadata store; see tfpipe/metadata/locate.py."""
+    command = click.option("--metadata", metavar="PATH_OR_URL",
+                           help="Read this ML Metadata store: a SQLite file, sqlite:///path "
+                                "or mysql://user:password@host:port/database.")(command)
+    command = click.option("--pipeline-root", metavar="DIR",
+                           help="Read DIR/metadata.sqlite, the store of a run with this "
+                                "pipeline root.")(command)
+    return verbose_option(param_option(command))
+
+
+def open_client(pipeline_file, metadata, pipeline_root, params, near=None):
+    """The read-only tfpipe.Client: from the options, the pipeline file, or the current
+    folder."""
+    from ..client import Client
+
+    return Client(metadata, pipeline_root=pipeline_root, pipeline_file=pipeline_file,
+                  params=parse_params(params), near=near)
