@@ -89,9 +89,10 @@ def chromium(profile_dir: str):
             proc.kill()
 
 
-def load(url: str, profile_dir: str, script: str = "null") -> PageLoad:
-    """Open ``url``, wait for its load event (and a moment for late errors), evaluate
-    ``script`` in the page; what was logged and fetched on the way."""
+@contextlib.contextmanager
+def _page(profile_dir: str):
+    """A new blank page in a fresh headless Chromium: (DevTools session, page session id),
+    with the runtime, log, network and page events on."""
     from websockets.sync.client import connect
 
     with chromium(profile_dir) as browser_ws, connect(browser_ws, max_size=None) as ws:
@@ -100,6 +101,13 @@ def load(url: str, profile_dir: str, script: str = "null") -> PageLoad:
         session = cdp.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
         for domain in ("Runtime", "Log", "Network", "Page"):
             cdp.call(f"{domain}.enable", session)
+        yield cdp, session
+
+
+def load(url: str, profile_dir: str, script: str = "null") -> PageLoad:
+    """Open ``url``, wait for its load event (and a moment for late errors), evaluate
+    ``script`` in the page; what was logged and fetched on the way."""
+    with _page(profile_dir) as (cdp, session):
         cdp.call("Page.navigate", session, url=url)
         cdp.wait_for("Page.loadEventFired")
         time.sleep(0.5)
@@ -207,14 +215,7 @@ class Tab:
 @contextlib.contextmanager
 def tab(profile_dir: str, width: int = 1280, height: int = 1000):
     """A headless Chromium page to drive (see Tab)."""
-    from websockets.sync.client import connect
-
-    with chromium(profile_dir) as browser_ws, connect(browser_ws, max_size=None) as ws:
-        cdp = _Session(ws)
-        target = cdp.call("Target.createTarget", url="about:blank")["targetId"]
-        session = cdp.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-        for domain in ("Runtime", "Log", "Network", "Page"):
-            cdp.call(f"{domain}.enable", session)
+    with _page(profile_dir) as (cdp, session):
         cdp.call("Emulation.setDeviceMetricsOverride", session, width=width, height=height,
                  deviceScaleFactor=1, mobile=False)
         yield Tab(cdp, session)
