@@ -1,5 +1,5 @@
 """End to end from the command line: `tfpipe run pipelines/penguin/pipeline.py -p
-tune=true -p infra_validate=true` tunes, trains with the best hyperparameters, checks
+tune=true` (InfraValidator comes with it) tunes, trains with the best hyperparameters, checks
 that the model serves, pushes it and predicts the unlabelled rows with it; each
 artifact checked in MLMD and on disk."""
 from __future__ import annotations
@@ -18,7 +18,7 @@ PIPELINE = str(PENGUIN / "pipeline.py")
 def tuned_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("penguin-tuned")
     result = run_cli("run", PIPELINE, "-p", f"pipeline_root={root}", "-p", "tune=true",
-                     "-p", "max_trials=2", "-p", "train_steps=50", "-p", "infra_validate=true")
+                     "-p", "max_trials=2", "-p", "train_steps=50")
     assert result.returncode == 0, result.stdout + result.stderr
     return Store(root / "metadata.sqlite"), result
 

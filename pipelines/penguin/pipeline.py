@@ -4,7 +4,8 @@ Run it:   tfpipe run pipelines/penguin/pipeline.py
           (a blessed model is pushed, and predicts the species of data/unlabelled.csv)
 Train longer:
           tfpipe run pipelines/penguin/pipeline.py -p train_steps=500
-Tune the model's hyperparameters first (KerasTuner, a few trials), then train with the best:
+Tune the model's hyperparameters first (KerasTuner, a few trials), train with the best, and
+check that the model serves before it is pushed (all of TFX's components):
           tfpipe run pipelines/penguin/pipeline.py -p tune=true
 Check that the model serves (a model server process, a few requests) before pushing it:
           tfpipe run pipelines/penguin/pipeline.py -p infra_validate=true
@@ -44,7 +45,7 @@ def create_pipeline(data_root: str = os.path.join(HERE, "data", "labelled"),
                     train_steps: int = 100, eval_steps: int = 5, min_accuracy: float = 0.6,
                     pipeline_root: str = os.path.join(HERE, "tfpipe_output"),
                     serving_model_dir: str | None = None, tune: bool = False,
-                    max_trials: int = 4, infra_validate: bool = False,
+                    max_trials: int = 4, infra_validate: bool | None = None,
                     unlabelled_data: str = os.path.join(HERE, "data", "unlabelled.csv"),
                     beam_pipeline_args: tuple = ()) -> tfpipe.Pipeline:
     """The penguin pipeline. With ``schema_file`` the data is validated against that
@@ -56,7 +57,8 @@ def create_pipeline(data_root: str = os.path.join(HERE, "data", "labelled"),
     ``tune`` a Tuner first tries ``max_trials`` hyperparameter sets (each trained for
     ``train_steps``) and the Trainer trains with the best. With ``infra_validate`` an
     InfraValidator serves the model in a separate process and sends it requests made of
-    eval examples; the Pusher pushes only a model that answered them all."""
+    eval examples; the Pusher pushes only a model that answered them all. It is on by
+    default when ``tune`` is (the full set of TFX's components), off otherwise."""
     example_gen = CsvExampleGen(input_base=os.path.abspath(data_root))
     statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
     if schema_file:
@@ -84,6 +86,8 @@ def create_pipeline(data_root: str = os.path.join(HERE, "data", "labelled"),
                           model=trainer.outputs["model"],
                           baseline_model=latest_blessed.outputs["model"],
                           eval_config=eval_config(min_accuracy))
+    if infra_validate is None:
+        infra_validate = tune
     infra = [InfraValidator(model=trainer.outputs["model"],
                             examples=example_gen.outputs["examples"])] if infra_validate else []
     infra_blessed = {"infra_blessing": v.outputs["blessing"] for v in infra}

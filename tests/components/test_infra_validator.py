@@ -33,10 +33,12 @@ def validated(tmp_path_factory):
                   ("corrupt", corrupt, requests), ("wrong_signature", wrong, requests),
                   ("no_model", empty, requests)]}
     blessing = StubBlessing(blessed=1)
-    pushers = [Pusher(model=good.outputs["model"], model_blessing=blessing.outputs["blessing"],
+    models = {"good": good, "over_budget": good, "corrupt": corrupt, "wrong_signature": wrong,
+              "no_model": empty}
+    pushers = [Pusher(model=model.outputs["model"], model_blessing=blessing.outputs["blessing"],
                       infra_blessing=checks[name].outputs["blessing"],
                       push_destination=str(root / "serving" / name)).with_id(f"push_{name}")
-               for name in ("good", "over_budget")]
+               for name, model in models.items()]
     nodes = [examples, good, corrupt, wrong, empty, *checks.values(), blessing, *pushers]
     result = tfpipe.run_pipeline(tfpipe.Pipeline(NAME, str(root), nodes), quiet=True)
     return root, {node: r.outputs for node, r in result.results.items()}
@@ -104,13 +106,18 @@ def test_the_reasons_say_what_went_wrong(validated):
 
 
 @pytest.mark.slow
-def test_pusher_refuses_a_model_that_is_not_infra_blessed(validated):
+@pytest.mark.parametrize("name, reason", [
+    ("over_budget", "p99 latency "), ("corrupt", "the model server crashed while loading"),
+    ("wrong_signature", "the model's signature 'serving_default' does not accept"),
+    ("no_model", "the model server crashed while loading")])
+def test_pusher_refuses_a_model_that_is_not_infra_blessed(validated, name, reason):
     root, outputs = validated
-    pushed = outputs["push_over_budget"]["pushed_model"]
+    pushed = outputs[f"push_{name}"]["pushed_model"]
     assert not pushed.pushed
     assert pushed.custom_properties["reason"].startswith(
-        "model not infra-blessed; nothing pushed. p99 latency ")
-    assert not os.path.exists(root / "serving" / "over_budget")
+        "model not infra-blessed; nothing pushed. " + reason)
+    assert not os.path.exists(root / "serving" / name)
+    assert outputs["push_good"]["pushed_model"].pushed, "the model that served is pushed"
 
 
 
