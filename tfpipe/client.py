@@ -102,7 +102,9 @@ class Client:
     def runs(self, pipeline: str | None = None, state: str | None = None,
              limit: int | None = None, offset: int = 0) -> list[Run]:
         """The runs (of ``pipeline``, in ``state``: COMPLETE, FAILED, CANCELED or
-        RUNNING), newest first; ``limit`` of them from ``offset`` on (all by default)."""
+        RUNNING), newest first; ``limit`` of them from ``offset`` on (all by default).
+        Each node has its state, times, error (first line) and skipped reason; ``run(id)``
+        has its parameters, cache-key parts and ports."""
         return runs_io.list_runs(self.store, pipeline, self._state(state), limit, offset)
 
     def count_runs(self, pipeline: str | None = None, state: str | None = None) -> int:

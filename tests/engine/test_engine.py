@@ -261,3 +261,27 @@ def test_type_ids_are_not_shared_between_stores(tmp_path):
         del store
         gc.collect()
     assert len(set(ids)) == 8, ids
+
+
+def test_a_finished_run_is_listed_from_its_summary_as_from_its_executions(tmp_path):
+    """A finished run writes its nodes on its MLMD context; listing runs reads that
+    (no execution) and sees what reading every execution sees, failures included."""
+    from tfpipe.metadata import runs as runs_io
+
+    ir = _ir(diamond(str(tmp_path), fail_right=True))
+    result = scheduler.run(ir)
+    store = _store(ir)
+    [ctx] = runs_io.run_contexts(store)
+    assert runs_io.SUMMARY_KEY in ctx.custom_properties
+    [listed] = runs_io.load_runs(store, [ctx])
+    [full] = runs_io.load_runs(store, [ctx], full=True)
+    brief = [(n.node_id, n.component, n.execution_id, n.state, n.started, n.ended)
+             for n in listed.nodes]
+    assert brief == [(n.node_id, n.component, n.execution_id, n.state, n.started, n.ended)
+                     for n in full.nodes]
+    assert (listed.state, listed.duration, listed.count("FAILED")) == \
+        (full.state, full.duration, 1) == ("FAILED", full.duration, 1)
+    assert listed.node("right").error == full.node("right").error.splitlines()[0]
+    assert "ValueError: the rows do not add up" in listed.node("right").error
+    assert listed.node("right").parameters == {}, "parameters are read with the full run"
+    assert result.run_id == listed.run_id

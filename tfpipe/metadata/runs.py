@@ -2,15 +2,24 @@
 
 Queries only (no printing): ``tfpipe runs`` lists them, ``tfpipe report`` draws one.
 Times are seconds since the epoch, from MLMD's own create/update times.
+
+A run that finished has a summary of its nodes on its context (``record_summary``), so
+that listing runs reads the run contexts alone, not every execution with its properties;
+runs without one (running, killed, run on Kubeflow or by an older tfpipe) are read from
+their executions.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..errors import NotFoundError
 from . import executions as execution_io
+from .store import retrying
 from .types import NODE, PIPELINE, RUN
+
+SUMMARY_KEY = "summary"  # on a finished run's context: its nodes, as JSON
+_BRIEF = ("error", execution_io.SKIPPED_KEY)  # node properties the summary keeps
 
 
 @dataclass(frozen=True)
@@ -122,10 +131,35 @@ def run_contexts(store, pipeline: str | None = None) -> list:
     return sorted(found, key=lambda c: (c.create_time_since_epoch, c.id), reverse=True)
 
 
-def load_runs(store, contexts) -> list[Run]:
-    """The runs of ``contexts`` with their nodes, in the same order."""
-    types = _execution_types(store)
-    return [_run(c, store.get_executions_by_context(c.id), types) for c in contexts]
+def load_runs(store, contexts, *, full: bool = False) -> list[Run]:
+    """The runs of ``contexts`` with their nodes, in the same order. Unless ``full``, a
+    finished run's nodes come from its summary: state, times, and of their properties
+    only the error's first line and why a node was skipped."""
+    types = None
+    found = []
+    for c in contexts:
+        if not full and SUMMARY_KEY in c.custom_properties:
+            nodes = tuple(NodeRun(*fields) for fields in
+                          json.loads(c.custom_properties[SUMMARY_KEY].string_value))
+            found.append(replace(_run(c, (), {}), nodes=nodes))
+            continue
+        types = types if types is not None else _execution_types(store)
+        found.append(_run(c, store.get_executions_by_context(c.id), types))
+    return found
+
+
+def record_summary(store, run_id: str) -> None:
+    """Write the nodes of the finished run ``run_id`` on its context (see the module
+    doc); nothing if the run recorded nothing."""
+    ctx = store.get_context_by_type_and_name(RUN, run_id)
+    if ctx is None:
+        return
+    [run] = load_runs(store, [ctx], full=True)
+    brief = [[n.node_id, n.component, n.execution_id, n.state, n.started, n.ended,
+              {k: str(n.properties[k]).splitlines()[0] for k in _BRIEF
+               if n.properties.get(k)}] for n in run.nodes]
+    ctx.custom_properties[SUMMARY_KEY].string_value = json.dumps(brief)
+    retrying(store.put_contexts, [ctx])
 
 
 UNFINISHED = ("FAILED", "CANCELED", "RUNNING")  # a run's state is COMPLETE without these
@@ -173,7 +207,7 @@ def get_run(store, run_id: str | None = None, pipeline: str | None = None) -> Ru
         [c for c in contexts if c.name == run_id] or \
         [c for c in contexts if c.name.startswith(run_id)]
     if len(matches) == 1:
-        return load_runs(store, matches)[0]
+        return load_runs(store, matches, full=True)[0]
     recent = ", ".join(c.name for c in contexts[:3])
     if matches:
         raise NotFoundError(f"run id {run_id!r} matches {len(matches)} runs{of}.",

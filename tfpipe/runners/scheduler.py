@@ -24,6 +24,7 @@ from ..compiler.ir import PipelineIR
 from .. import events
 from ..errors import DefinitionError, TfpipeError
 from ..metadata import contexts, executions
+from ..metadata import runs as runs_io
 from ..metadata.store import connect, describe, serialised
 from ..metadata.types import RUN
 from . import conditions
@@ -178,6 +179,7 @@ def run(ir: PipelineIR, *, listener: events.Listener = events.silent,
         _cancel(run_, "interrupted (Ctrl-C or SIGTERM) while it ran")
         raise
     pool.shutdown()
+    runs_io.record_summary(run_.store, run_.run_id)  # `tfpipe runs` reads it, not executions
     ordered = {n.id: run_.results[n.id] for n in ir.nodes if n.id in selected}
     return RunResult(run_.run_id, ir, ordered, time.monotonic() - started)
 

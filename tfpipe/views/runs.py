@@ -24,7 +24,7 @@ def runs_table(runs: list[Run]) -> list[str]:
         rows = [row + (r.count("SKIPPED"),) for row, r in zip(rows, runs)]
         right = right + (8,)
     if any(r.trigger for r in runs):
-        headers = HEADERS + ("TRIGGER",)
+        headers = headers + ("TRIGGER",)
         rows = [row + (r.trigger or "-",) for row, r in zip(rows, runs)]
     return table(headers, rows, right=right, styles={4: state})
 
