@@ -135,7 +135,7 @@ class Client:
                                  inputs=ports(inputs[n.node_id]),
                                  outputs=ports(outputs[n.node_id])) for n in run.nodes)
         return RunDetail(**{**_fields(run), "nodes": nodes},
-                         edges=tuple(sorted(runs_io.edges(inputs, outputs))))
+                         edges=tuple(sorted(runs_io.edges(inputs, outputs) | run.planned_edges)))
 
     def artifact(self, artifact_id: int) -> ArtifactInfo:
         """One artifact by id; NotFoundError if the store has none with that id."""

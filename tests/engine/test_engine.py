@@ -285,3 +285,18 @@ def test_a_finished_run_is_listed_from_its_summary_as_from_its_executions(tmp_pa
     assert "ValueError: the rows do not add up" in listed.node("right").error
     assert listed.node("right").parameters == {}, "parameters are read with the full run"
     assert result.run_id == listed.run_id
+
+
+def test_a_run_keeps_its_plan_so_nodes_it_did_not_run_are_shown(tmp_path):
+    """The nodes a run set out to run are on its context from the start: a node skipped
+    after a failure (no execution) is still in the run's graph, NOT RUN."""
+    from tfpipe import Client
+    from tfpipe.report.graph import run_nodes
+
+    ir = _ir(diamond(str(tmp_path), fail_right=True))
+    scheduler.run(ir)
+    run = Client(str(tmp_path / "metadata.sqlite")).run()
+    assert [node for node, _, _ in run.plan] == ["Produce", "left", "right", "Join"]
+    assert run.waiting == (("Join", "Join"),)
+    assert ("right", "Join") in run.edges and ("left", "Join") in run.edges
+    assert {n.id: n.state for n in run_nodes(run)}["Join"] == "NOT RUN"

@@ -19,6 +19,7 @@ from .store import retrying
 from .types import NODE, PIPELINE, RUN
 
 SUMMARY_KEY = "summary"  # on a finished run's context: its nodes, as JSON
+PLAN_KEY = "plan"  # on every local run's context from its start: [[node, component, [upstream]]]
 _BRIEF = ("error", execution_io.SKIPPED_KEY)  # node properties the summary keeps
 
 
@@ -69,6 +70,20 @@ class Run:
     created: float
     nodes: tuple[NodeRun, ...] = ()
     trigger: str = ""
+    # The nodes the run set out to run: (node id, component, upstream node ids). Empty
+    # for runs on Kubeflow or recorded by an older tfpipe.
+    plan: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+
+    @property
+    def waiting(self) -> tuple[tuple[str, str], ...]:
+        """(node id, component) of the planned nodes with no execution (yet): still to
+        run, or skipped because an upstream node failed."""
+        done = {n.node_id for n in self.nodes}
+        return tuple((node, component) for node, component, _ in self.plan if node not in done)
+
+    @property
+    def planned_edges(self) -> set[tuple[str, str]]:
+        return {(up, node) for node, _, upstream in self.plan for up in upstream}
 
     @property
     def started(self) -> float:
@@ -117,10 +132,17 @@ def _execution_types(store) -> dict[int, str]:
 
 
 def _run(ctx, executions, types: dict[int, str]) -> Run:
-    pipeline, trigger = (ctx.custom_properties[k].string_value
-                         if k in ctx.custom_properties else "" for k in ("pipeline", "trigger"))
+    pipeline, trigger, plan = (ctx.custom_properties[k].string_value
+                               if k in ctx.custom_properties else ""
+                               for k in ("pipeline", "trigger", PLAN_KEY))
     return Run(pipeline, ctx.name, ctx.id, ctx.create_time_since_epoch / 1000,
-               _node_runs(executions, types), trigger)
+               _node_runs(executions, types), trigger,
+               tuple((n, c, tuple(up)) for n, c, up in json.loads(plan or "[]")))
+
+
+def plan_of(nodes) -> str:
+    """The ``plan`` property of a run of these IR nodes (see ``Run.plan``)."""
+    return json.dumps([[n.id, n.component, sorted(n.upstream)] for n in nodes])
 
 
 def run_contexts(store, pipeline: str | None = None) -> list:

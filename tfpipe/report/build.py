@@ -27,9 +27,9 @@ def collect_outputs(run) -> dict[str, list[Output]]:
 
 
 def _graph_section(run, ir) -> Section:
-    nodes = graph.run_nodes(run)
+    nodes = graph.run_nodes(run)  # with the nodes its plan names and it did not run
     edges = set(run.edges)
-    if ir is not None:
+    if ir is not None and not run.plan:  # a run recorded before runs kept their plan
         ran = {n.node_id for n in run.nodes}
         nodes += [graph.GraphNode(n.id, n.component, "NOT RUN") for n in ir.nodes
                   if n.id not in ran]

@@ -38,9 +38,11 @@ class GraphNode:
 
 
 def run_nodes(run, href=None) -> list[GraphNode]:
-    """A run's nodes (a ``tfpipe.client`` Run); ``href(node)`` links each one."""
+    """A run's nodes (a ``tfpipe.client`` Run), then those it planned and has not run
+    (yet) as NOT RUN; ``href(node)`` links each node that ran."""
     return [GraphNode(n.node_id, n.component, n.state, n.duration,
-                      href(n) if href else "") for n in run.nodes]
+                      href(n) if href else "") for n in run.nodes] + \
+        [GraphNode(node, component, "NOT RUN") for node, component in run.waiting]
 
 
 def data(nodes: list[GraphNode], edges, direction: str = "LR") -> dict:

@@ -150,8 +150,8 @@ def run(ir: PipelineIR, *, listener: events.Listener = events.silent,
         trigger: str | None = None) -> RunResult:
     """Run the nodes of ``ir`` (all, or the slice from ``from_node`` to ``to_node``)
     locally, recording to its MLMD store; the caller holds the pipeline root's run lock.
-    ``trigger`` (what started the run, e.g. "span 3 landed") is recorded on the run's
-    context before any node starts. What happens is reported to ``listener`` as
+    ``trigger`` (what started the run, e.g. "span 3 landed") and the nodes to run are
+    recorded on the run's context before any node starts. What happens is reported to ``listener`` as
     ``tfpipe.events``.
 
     Executions a killed run left RUNNING are CANCELED first and their half-written
@@ -167,9 +167,10 @@ def run(ir: PipelineIR, *, listener: events.Listener = events.silent,
     if cleaned:
         listener(events.Note(f"removed {cleaned} half-written output(s) of a run that was "
                              "killed; its executions are now CANCELED"))
-    if trigger:
-        contexts.get_or_create(run_.store, RUN, run_.run_id,
-                               {"pipeline": ir.name, "trigger": trigger})
+    # Before any node starts: what the run set out to do, and what started it.
+    contexts.get_or_create(run_.store, RUN, run_.run_id, {
+        "pipeline": ir.name, runs_io.PLAN_KEY: runs_io.plan_of(
+            n for n in ir.nodes if n.id in selected), **({"trigger": trigger} if trigger else {})})
     pool = concurrent.futures.ThreadPoolExecutor(max(1, parallelism),
                                                  thread_name_prefix="tfpipe-node")
     try:
