@@ -73,7 +73,7 @@ def test_report_graph_is_laid_out_by_the_uis_script(data_report, data_page):
     assert assets.inline_script("dagre.min.js", "graph.js") in html
     assert assets.text("tfpipe.css") in html
     _, facts = data_page
-    assert len(facts["boxes"]) == len(facts["nodes"]) == len(set(facts["boxes"])) == 9
+    assert len(facts["boxes"]) == len(facts["nodes"]) == len(set(facts["boxes"])) == 11  # the penguin pipeline's nodes
 
 
 def test_report_shows_statistics_schema_and_anomalies(data_page):

@@ -70,14 +70,14 @@ class Run:
     created: float
     nodes: tuple[NodeRun, ...] = ()
     trigger: str = ""
-    # The nodes the run set out to run: (node id, component, upstream node ids). Empty
-    # for runs on Kubeflow or recorded by an older tfpipe.
+    # The pipeline's nodes when the run started (node id, component, upstream node ids),
+    # those a partial run left out too. Empty for runs on Kubeflow or by an older tfpipe.
     plan: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
     @property
     def waiting(self) -> tuple[tuple[str, str], ...]:
         """(node id, component) of the planned nodes with no execution (yet): still to
-        run, or skipped because an upstream node failed."""
+        run, skipped because an upstream node failed, or outside a partial run."""
         done = {n.node_id for n in self.nodes}
         return tuple((node, component) for node, component, _ in self.plan if node not in done)
 

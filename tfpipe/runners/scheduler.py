@@ -167,10 +167,11 @@ def run(ir: PipelineIR, *, listener: events.Listener = events.silent,
     if cleaned:
         listener(events.Note(f"removed {cleaned} half-written output(s) of a run that was "
                              "killed; its executions are now CANCELED"))
-    # Before any node starts: what the run set out to do, and what started it.
+    # Before any node starts: the pipeline's nodes (all, for a partial run too: those
+    # outside it show as not run) and what started the run.
     contexts.get_or_create(run_.store, RUN, run_.run_id, {
-        "pipeline": ir.name, runs_io.PLAN_KEY: runs_io.plan_of(
-            n for n in ir.nodes if n.id in selected), **({"trigger": trigger} if trigger else {})})
+        "pipeline": ir.name, runs_io.PLAN_KEY: runs_io.plan_of(ir.nodes),
+        **({"trigger": trigger} if trigger else {})})
     pool = concurrent.futures.ThreadPoolExecutor(max(1, parallelism),
                                                  thread_name_prefix="tfpipe-node")
     try:
