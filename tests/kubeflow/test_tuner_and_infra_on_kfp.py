@@ -41,9 +41,13 @@ def test_the_yaml_types_the_new_artifacts_as_tfx_does(compiled):
     assert validator_out["blessing"]["artifactType"]["schemaTitle"] == "tfx.InfraBlessing"
     pusher_in = components["comp-pusher"]["inputDefinitions"]["artifacts"]
     assert pusher_in["infra_blessing"]["artifactType"]["schemaTitle"] == "tfx.InfraBlessing"
-    tasks = spec["root"]["dag"]["tasks"]
-    assert tasks["pusher"]["inputs"]["artifacts"]["infra_blessing"]["taskOutputArtifact"] == \
-        {"outputArtifactKey": "blessing", "producerTask": "infravalidator"}
+    # The Pusher sits in the blessed-only condition group, which brings the InfraBlessing in.
+    group = spec["root"]["dag"]["tasks"]["condition-1"]
+    assert group["inputs"]["artifacts"]["pipelinechannel--infravalidator-blessing"][
+        "taskOutputArtifact"] == {"outputArtifactKey": "blessing", "producerTask": "infravalidator"}
+    pusher = components["comp-condition-1"]["dag"]["tasks"]["pusher"]
+    assert pusher["inputs"]["artifacts"]["infra_blessing"] == \
+        {"componentInputArtifact": "pipelinechannel--infravalidator-blessing"}
 
 
 @pytest.mark.slow
