@@ -127,41 +127,28 @@ class Input(ProtoLike):
         return splits[0].pattern
 
 
-class StaticRange(ProtoLike):
-    PROTO = "StaticRange"
-    FIELDS = ("start_span_number", "end_span_number")
+def _message(name: str, *fields: str, doc: str = "") -> type[ProtoLike]:
+    """A TFX proto whose fields pass to tfpipe as they are (a dict of them)."""
+    return type(name, (ProtoLike,), {"PROTO": name, "FIELDS": fields, "__doc__": doc,
+                                     "__module__": __name__})
 
 
-class RollingRange(ProtoLike):
-    PROTO = "RollingRange"
-    FIELDS = ("start_span_number", "num_spans", "skip_num_recent_spans")
-
-
-class RangeConfig(ProtoLike):
-    """``range_config_pb2.RangeConfig(static_range=...)`` or ``(rolling_range=...)``."""
-    PROTO = "RangeConfig"
-    FIELDS = ("static_range", "rolling_range")
-
-
-class TuneArgs(ProtoLike):
-    """``tuner_pb2.TuneArgs(num_parallel_trials=1)``."""
-    PROTO = "TuneArgs"
-    FIELDS = ("num_parallel_trials",)
-
-
-class TensorFlowServing(ProtoLike):
-    PROTO = "TensorFlowServing"
-    FIELDS = ("tags", "image_name")
-
-
-class LocalDockerConfig(ProtoLike):
-    PROTO = "LocalDockerConfig"
-    FIELDS = ("client_timeout_seconds", "client_base_url", "client_api_version")
-
-
-class KubernetesConfig(ProtoLike):
-    PROTO = "KubernetesConfig"
-    FIELDS = ("service_account_name", "active_deadline_seconds", "serving_pod_overrides")
+StaticRange = _message("StaticRange", "start_span_number", "end_span_number")
+RollingRange = _message("RollingRange", "start_span_number", "num_spans",
+                        "skip_num_recent_spans")
+RangeConfig = _message("RangeConfig", "static_range", "rolling_range", doc=(
+    "``range_config_pb2.RangeConfig(static_range=...)`` or ``(rolling_range=...)``."))
+TuneArgs = _message("TuneArgs", "num_parallel_trials",
+                    doc="``tuner_pb2.TuneArgs(num_parallel_trials=1)``.")
+TensorFlowServing = _message("TensorFlowServing", "tags", "image_name")
+LocalDockerConfig = _message("LocalDockerConfig", "client_timeout_seconds", "client_base_url",
+                             "client_api_version")
+KubernetesConfig = _message("KubernetesConfig", "service_account_name",
+                            "active_deadline_seconds", "serving_pod_overrides")
+TensorFlowServingRequestSpec = _message("TensorFlowServingRequestSpec", "signature_names",
+                                        "tags")
+ValidationSpec = _message("ValidationSpec", "max_loading_time_seconds", doc=(
+    "``infra_validator_pb2.ValidationSpec(max_loading_time_seconds=...)``."))
 
 
 class ServingSpec(ProtoLike):
@@ -170,11 +157,6 @@ class ServingSpec(ProtoLike):
     TensorFlow process on the machine running the node, so the choice is not used."""
     PROTO = "ServingSpec"
     FIELDS = ("tensorflow_serving", "local_docker", "kubernetes", "model_name")
-
-
-class TensorFlowServingRequestSpec(ProtoLike):
-    PROTO = "TensorFlowServingRequestSpec"
-    FIELDS = ("signature_names", "tags")
 
 
 class RequestSpec(ProtoLike):
@@ -194,8 +176,3 @@ class RequestSpec(ProtoLike):
                                   "split_name": self.split_name,
                                   "num_examples": self.num_examples}.items() if v is not None}
 
-
-class ValidationSpec(ProtoLike):
-    """``infra_validator_pb2.ValidationSpec(max_loading_time_seconds=...)``."""
-    PROTO = "ValidationSpec"
-    FIELDS = ("max_loading_time_seconds",)
