@@ -153,7 +153,7 @@ class _Loader(importlib.abc.Loader):
             parent = spec.name.rsplit(".", 1)[0]
             raise not_supported(f"module {spec.name}", sorted(
                 p for p in PACKAGES if "." in p and p.rsplit(".", 1)[0] == parent))
-        return _AliasModule(spec.name, ALIASES.get(spec.name))
+        return alias_module(spec.name)
 
     def exec_module(self, module):
         pass

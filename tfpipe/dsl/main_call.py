@@ -29,30 +29,35 @@ def _evaluate(expr: ast.expr, namespace: dict, path: str) -> Any:
             fix="fix the value, or give it with -p name=value") from exc
 
 
+def pipeline_call(tree: ast.Module) -> ast.Call | None:
+    """The first call, under the module's ``if __name__ == '__main__':`` block, of a
+    function the module defines (the one building the pipeline), or None."""
+    functions = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    for block in tree.body:
+        if isinstance(block, ast.If) and _is_main_test(block.test):
+            calls = [c for stmt in block.body for c in ast.walk(stmt)
+                     if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
+                     and c.func.id in functions]
+            if calls:
+                return min(calls, key=lambda c: (c.lineno, c.col_offset))
+    return None
+
+
 def main_call(path: str, module) -> tuple[Callable, dict[str, Any]] | None:
     """``(factory, arguments)`` of the pipeline call under ``__main__``, or None."""
     with open(path, encoding="utf-8") as f:
-        tree = ast.parse(f.read(), path)
-    functions = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
-    for block in tree.body:
-        if not (isinstance(block, ast.If) and _is_main_test(block.test)):
-            continue
-        calls = [c for stmt in block.body for c in ast.walk(stmt)
-                 if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
-                 and c.func.id in functions]
-        if not calls:
-            continue
-        call = min(calls, key=lambda c: (c.lineno, c.col_offset))
-        factory = getattr(module, call.func.id)
-        namespace = vars(module)
-        args = [_evaluate(a, namespace, path) for a in call.args]
-        kwargs = {k.arg: _evaluate(k.value, namespace, path) for k in call.keywords if k.arg}
-        try:
-            bound = inspect.signature(factory).bind_partial(*args, **kwargs)
-        except TypeError as exc:
-            raise PipelineLoadError(f"the call of {call.func.id}() under __main__ in {path} "
-                                    f"does not match its definition: {exc}.",
-                                    where=f"{path}:{call.lineno}",
-                                    fix="pass the arguments the function takes") from exc
-        return factory, dict(bound.arguments)
-    return None
+        call = pipeline_call(ast.parse(f.read(), path))
+    if call is None:
+        return None
+    factory = getattr(module, call.func.id)
+    namespace = vars(module)
+    args = [_evaluate(a, namespace, path) for a in call.args]
+    kwargs = {k.arg: _evaluate(k.value, namespace, path) for k in call.keywords if k.arg}
+    try:
+        bound = inspect.signature(factory).bind_partial(*args, **kwargs)
+    except TypeError as exc:
+        raise PipelineLoadError(f"the call of {call.func.id}() under __main__ in {path} "
+                                f"does not match its definition: {exc}.",
+                                where=f"{path}:{call.lineno}",
+                                fix="pass the arguments the function takes") from exc
+    return factory, dict(bound.arguments)

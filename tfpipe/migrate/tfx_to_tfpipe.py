@@ -37,6 +37,8 @@ from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider, QualifiedNameProvider
 
+from ..dsl.main_call import pipeline_call
+
 COMPONENTS = {"CsvExampleGen", "ImportExampleGen", "StatisticsGen", "SchemaGen",
               "ImportSchemaGen", "ExampleValidator", "Transform", "Trainer", "Evaluator",
               "Pusher", "Importer", "Tuner", "InfraValidator", "BulkInferrer"}
@@ -66,29 +68,19 @@ class _EntryPoint:
     arguments: dict[str, str]  # parameter -> source of the value under __main__
 
 
-def _is_main_test(test: ast.expr) -> bool:
-    return isinstance(test, ast.Compare) and "__name__" in ast.unparse(test) and \
-        "__main__" in ast.unparse(test)
-
-
 def _entry_point(source: str) -> _EntryPoint | None:
     """The function the ``__main__`` block calls to build the pipeline, and its arguments."""
     tree = ast.parse(source)
-    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
-    for block in tree.body:
-        if isinstance(block, ast.If) and _is_main_test(block.test):
-            calls = sorted((c for s in block.body for c in ast.walk(s)
-                            if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
-                            and c.func.id in functions), key=lambda c: (c.lineno, c.col_offset))
-            if calls:
-                call = calls[0]
-                params = [a.arg for a in functions[call.func.id].args.args]
-                arguments = dict(zip(params, (ast.get_source_segment(source, a)
-                                              for a in call.args)))
-                arguments.update({k.arg: ast.get_source_segment(source, k.value)
-                                  for k in call.keywords if k.arg})
-                return _EntryPoint(call.func.id, arguments)
-    return None
+    call = pipeline_call(tree)
+    if call is None:
+        return None
+    definition = next(n for n in tree.body
+                      if isinstance(n, ast.FunctionDef) and n.name == call.func.id)
+    arguments = dict(zip((a.arg for a in definition.args.args),
+                         (ast.get_source_segment(source, a) for a in call.args)))
+    arguments.update({k.arg: ast.get_source_segment(source, k.value)
+                      for k in call.keywords if k.arg})
+    return _EntryPoint(call.func.id, arguments)
 
 
 def _kwargs(call: cst.Call) -> dict[str, cst.BaseExpression]:

@@ -148,26 +148,21 @@ class _Nesting:
         inputs: dict[str, Any] = {}
         definitions: dict[str, Any] = {}
         after: set[str] = set()
-        for name, (task, output, type_) in sorted(inner.artifacts.items()):
-            definitions.setdefault("artifacts", {})[name] = {"artifactType": copy.deepcopy(type_)}
-            if self._in_scope(self.node_of[task], parent):
-                source = {"taskOutputArtifact": {"producerTask": task,
-                                                 "outputArtifactKey": output}}
-                after.add(task)
-            else:
-                source = {"componentInputArtifact": name}
-                needs.artifacts[name] = (task, output, type_)
-            inputs.setdefault("artifacts", {})[name] = source
-        for name, (task, output, type_) in sorted(inner.parameters.items()):
-            definitions.setdefault("parameters", {})[name] = {"parameterType": type_}
-            if self._in_scope(self.node_of[task], parent):
-                source = {"taskOutputParameter": {"producerTask": task,
-                                                  "outputParameterKey": output}}
-                after.add(task)
-            else:
-                source = {"componentInputParameter": name}
-                needs.parameters[name] = (task, output, type_)
-            inputs.setdefault("parameters", {})[name] = source
+        for kind, word, found, needed, typed in (
+                ("artifacts", "Artifact", inner.artifacts, needs.artifacts,
+                 lambda t: {"artifactType": copy.deepcopy(t)}),
+                ("parameters", "Parameter", inner.parameters, needs.parameters,
+                 lambda t: {"parameterType": t})):
+            for name, (task, output, type_) in sorted(found.items()):
+                definitions.setdefault(kind, {})[name] = typed(type_)
+                if self._in_scope(self.node_of[task], parent):
+                    source = {f"taskOutput{word}": {"producerTask": task,
+                                                    f"output{word}Key": output}}
+                    after.add(task)
+                else:
+                    source = {f"componentInput{word}": name}
+                    needed[name] = (task, output, type_)
+                inputs.setdefault(kind, {})[name] = source
         for name in sorted(inner.runtime):
             definitions.setdefault("parameters", {})[name] = {
                 "parameterType": self.runtime_types[name]}
