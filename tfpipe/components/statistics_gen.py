@@ -6,7 +6,7 @@ from ..artifacts.examples import split_pattern
 from ..artifacts.schema import load_schema
 from ..artifacts.statistics import statistics_path
 from ..dsl import ExampleStatistics, Examples, ExecutionContext, Input, Output, Schema, component
-from .beam_io import beam_pipeline
+from .beam_io import beam_pipeline, read_examples
 
 
 @component
@@ -14,14 +14,11 @@ def StatisticsGen(examples: Input[Examples], statistics: Output[ExampleStatistic
                   schema: Input[Schema] = None, context: ExecutionContext = None):
     """Compute TensorFlow Data Validation statistics for each split of ``examples``."""
     import tensorflow_data_validation as tfdv
-    from tfx_bsl.public import tfxio
 
     options = tfdv.StatsOptions(schema=load_schema(schema.uri) if schema else None)
     with beam_pipeline(context) as p:
         for split in examples.split_names:
-            source = tfxio.TFExampleRecord(file_pattern=split_pattern(examples.uri, split),
-                                           telemetry_descriptors=["tfpipe", "StatisticsGen"])
-            (p | f"Read[{split}]" >> source.BeamSource()
+            (read_examples(p, split, [split_pattern(examples.uri, split)])
                | f"Stats[{split}]" >> tfdv.GenerateStatistics(options)
                | f"Write[{split}]" >> tfdv.WriteStatisticsToBinaryFile(
                    statistics_path(statistics.uri, split)))

@@ -26,7 +26,7 @@ from ..dsl import (Examples, ExecutionContext, Input, Output, Parameter, Schema,
 from ..errors import InputDataError
 from ..artifacts.examples import split_pattern
 from ..artifacts.schema import load_schema
-from .beam_io import beam_pipeline, finish_splits, write_split
+from .beam_io import beam_pipeline, finish_splits, read_examples, write_split
 from .module_file import ReturnsDict, load_user_function, worker_pythonpath
 
 PREPROCESSING_FN = "preprocessing_fn"
@@ -136,21 +136,21 @@ def Transform(examples: Input[list[Examples]], schema: Input[Schema],
                                os.path.join(transform_graph.uri,
                                             tft.TFTransformOutput.RAW_METADATA_DIR))
 
-    def source(artifacts: list[Examples], split: str):
-        return tfxio.TFExampleRecord(file_pattern=[split_pattern(a.uri, split)
-                                                   for a in artifacts],
-                                     schema=raw_schema,
-                                     telemetry_descriptors=["tfpipe", "Transform"])
+    def patterns(artifacts: list[Examples], split: str) -> list[str]:
+        return [split_pattern(a.uri, split) for a in artifacts]
 
-    adapter_config = source(examples[:1], splits[0]).TensorAdapterConfig()
+    adapter_config = tfxio.TFExampleRecord(file_pattern=patterns(examples[:1], splits[0]),
+                                           schema=raw_schema).TensorAdapterConfig()
     keys = {_dataset_key(a, s): (a, s) for a in examples for s in analyze}
     with worker_pythonpath(module_file), beam_pipeline(context) as p, \
             tft_beam.Context(temp_dir=context.make_tmp_dir()):
         previous = None if disable_analyzer_cache else _previous_cache(context)
         cached_keys = _seed_cache(previous, updated_analyzer_cache.uri, keys)
+        # Which cache entries the analyzers use: TFT traces preprocessing_fn to know, so
+        # only when there is a cache to read.
         needed = tft_beam.analysis_graph_builder.get_analysis_cache_entry_keys(
             preprocessing_fn, tensor_adapter.TensorAdapter(adapter_config).OriginalTypeSpecs(),
-            list(keys), force_tf_compat_v1=False)
+            list(keys), force_tf_compat_v1=False) if cached_keys else []
         input_cache = (p | "ReadCache" >> analyzer_cache.ReadAnalysisCacheFromFS(
             updated_analyzer_cache.uri, sorted(cached_keys), cache_entry_keys=needed)
             if cached_keys else {})
@@ -158,8 +158,8 @@ def Transform(examples: Input[list[Examples]], schema: Input[Schema],
         analyze_data = {
             key: None if key in input_cache and needed and
             all(k in input_cache[key].cache_dict for k in needed)
-            else p | f"ReadForAnalysis[{key.key}]" >> source([keys[key][0]],
-                                                              keys[key][1]).BeamSource()
+            else read_examples(p, f"Analyze-{key.key}", patterns([keys[key][0]], keys[key][1]),
+                               raw_schema)
             for key in sorted(keys)}
         transform_fn, output_cache = (
             (analyze_data, input_cache, adapter_config)
@@ -172,7 +172,7 @@ def Transform(examples: Input[list[Examples]], schema: Input[Schema],
         # read once and held in memory until the analysis is done; every span of a split
         # in one read, so a window costs one transform step per split, not one per span.
         for split in splits:
-            raw = p | f"Read[{split}]" >> source(examples, split).BeamSource()
+            raw = read_examples(p, split, patterns(examples, split), raw_schema)
             transformed, _ = (((raw, adapter_config), transform_fn)
                               | f"Transform[{split}]" >> tft_beam.TransformDataset(
                                   output_record_batches=True))
