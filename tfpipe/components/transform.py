@@ -26,7 +26,8 @@ from ..dsl import (Examples, ExecutionContext, Input, Output, Parameter, Schema,
 from ..errors import InputDataError
 from ..artifacts.examples import split_pattern
 from ..artifacts.schema import load_schema
-from .beam_io import beam_pipeline, finish_splits, read_examples, write_split
+from .beam_io import (beam_pipeline, finish_splits, read_examples, read_spilled, spill,
+                      write_split)
 from .module_file import ReturnsDict, load_user_function, worker_pythonpath
 
 PREPROCESSING_FN = "preprocessing_fn"
@@ -168,11 +169,21 @@ def Transform(examples: Input[list[Examples]], schema: Input[Schema],
             p, updated_analyzer_cache.uri, sorted(keys))
         _ = transform_fn | "WriteTransformGraph" >> tft_beam.WriteTransformFn(
             transform_graph.uri)
-        # The analysed splits are read again to be transformed, streaming, rather than
-        # read once and held in memory until the analysis is done; every span of a split
-        # in one read, so a window costs one transform step per split, not one per span.
+        # What the analysis reads is spilled as it passes, as Arrow files, and read back
+        # to be transformed once the analysis is done: streamed (memory stays flat, where
+        # Beam would hold a PCollection read once for both), and decoded once. Every span
+        # of a split not analysed (cached, or not in analyze_splits) is read in one step.
+        spill_dir = os.path.join(context.make_tmp_dir(), "spill")
+        os.makedirs(spill_dir, exist_ok=True)
+        spilled = {key: spill(data, key.key, spill_dir)
+                   for key, data in analyze_data.items() if data is not None}
         for split in splits:
-            raw = read_examples(p, split, patterns(examples, split), raw_schema)
+            parts = [read_spilled(p, key.key, spilled[key])
+                     for key in sorted(spilled) if keys[key][1] == split]
+            fresh = [a for a in examples if _dataset_key(a, split) not in spilled]
+            if fresh:
+                parts.append(read_examples(p, split, patterns(fresh, split), raw_schema))
+            raw = parts[0] if len(parts) == 1 else parts | f"Raw[{split}]" >> beam.Flatten()
             transformed, _ = (((raw, adapter_config), transform_fn)
                               | f"Transform[{split}]" >> tft_beam.TransformDataset(
                                   output_record_batches=True))
