@@ -66,18 +66,23 @@ def _csv_batches(path: str):
         column_types={name: pa.string() for name in header}))
 
 
+def _counts(column) -> list[int]:
+    """How many cells of a string column are filled, integers, numbers."""
+    import pyarrow.compute as pc
+
+    return [pc.sum(test).as_py() or 0 for test in (
+        pc.not_equal(column, ""), pc.match_substring_regex(column, _INT),
+        pc.match_substring_regex(column, _FLOAT))]
+
+
 def _column_types(path: str) -> list:
     """Each column's Arrow type over the whole file: int64 if every filled cell is an
     integer, float32 if every one is a number, else binary."""
     import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    counts = 0
-    for batch in _csv_batches(path):
-        counts = counts + np.array([[pc.sum(test(column)).as_py() or 0 for test in (
-            lambda c: pc.not_equal(c, ""), lambda c: pc.match_substring_regex(c, _INT),
-            lambda c: pc.match_substring_regex(c, _FLOAT))] for column in batch.columns])
+    counts = sum(np.array([_counts(column) for column in batch.columns])
+                 for batch in _csv_batches(path))
     return [pa.int64() if filled and ints == filled else
             pa.float32() if filled and numbers == filled else pa.binary()
             for filled, ints, numbers in counts]

@@ -78,7 +78,7 @@ def _output(root: Path, node: str, name: str) -> str:
     return str(found[-1])
 
 
-def floors(root: Path, rows: int) -> dict[str, Floor]:
+def measure_floors(root: Path, rows: int) -> dict[str, Floor]:
     """Run bench/floor.py for every data node on the data the run read and wrote."""
     examples = _output(root, "CsvExampleGen", "examples")
     statistics = _output(root, "StatisticsGen", "statistics")
@@ -112,7 +112,7 @@ def run(rows: int, mode: str, with_floors: bool) -> Run:
         if result.returncode != 0:
             sys.exit(f"{rows} rows, {mode}: failed\n{result.output}")
         return Run(rows, mode, result, result.nodes(),
-                   floors(root, rows) if with_floors and mode == ONE else {})
+                   measure_floors(root, rows) if with_floors and mode == ONE else {})
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
