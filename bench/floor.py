@@ -8,7 +8,7 @@ same data, as a user of the libraries would write it.
     python bench/floor.py --node Transform --examples URI --schema URI --output DIR
 
 The libraries are imported first; the work alone is timed and printed as
-``floor seconds: 12.34`` (``bench/scale.py`` runs each floor as its own process under
+``floor seconds: 12.345`` (``bench/scale.py`` runs each floor as its own process under
 ``bench/measure.py`` for its peak memory). The floors:
 
 - CsvExampleGen: pyarrow's streaming CSV reader (every column as strings), each
@@ -259,7 +259,7 @@ def main() -> None:
     _import_libraries(args.node)
     started = time.monotonic()
     work(*(getattr(args, name) for name in needs), args.output)
-    print(f"floor seconds: {time.monotonic() - started:.2f}", flush=True)
+    print(f"floor seconds: {time.monotonic() - started:.3f}", flush=True)
 
 
 if __name__ == "__main__":

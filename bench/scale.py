@@ -137,7 +137,7 @@ def print_nodes(run_: Run) -> None:
                f" {span.peak_gib:>9.2f}"
         floor = run_.floors.get(span.node)
         if floor:
-            line += f" {floor.seconds:>8.2f} {floor.peak_gib:>9.2f} " \
+            line += f" {floor.seconds:>8.3f} {floor.peak_gib:>9.2f} " \
                     f"{_ratio(span.seconds, floor.seconds):>10}"
         if span.overlaps:
             line += f"  (ran alongside {', '.join(span.overlaps)}: its peak is theirs too)"
@@ -176,7 +176,7 @@ def print_checks(runs: dict[tuple[int, str], Run]) -> None:
             if floor and floor.seconds > 0:
                 ratio = span.seconds / floor.seconds
                 _check(f"{span.node}/floor", f"{ratio:.2f} ({span.seconds:.1f} s over "
-                       f"{floor.seconds:.2f} s)", "≤ 1.5", ratio <= 1.5)
+                       f"{floor.seconds:.3f} s)", "≤ 1.5", ratio <= 1.5)
     largest = sizes[-1]
     for mode in MODES:
         if largest > MILLION and (MILLION, mode) in runs and (largest, mode) in runs:
