@@ -1,13 +1,22 @@
-"""Running a command while sampling the memory of its whole process tree."""
+"""Running a command while sampling the memory of its whole process tree.
+
+Every output line and every memory sample is timestamped, so the peak of a part of the
+run can be read afterwards: ``node_spans`` gives each pipeline node of a ``tfpipe run``
+its own time and the peak sampled between its ``▶ Node ... started`` and
+``✔ Node  finished in ...`` lines.
+"""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
+_STARTED = re.compile(r"▶ (\S+)\s+\(\S+\) started")
+_FINISHED = re.compile(r"✔ (\S+)\s+finished in (?:(\d+)m(\d+)s|([\d.]+)s)")
 
 
 def _tree_rss(root: int) -> int:
@@ -34,28 +43,86 @@ def _tree_rss(root: int) -> int:
 
 
 @dataclass
-class Measurement:
+class NodeSpan:
+    """One node of a ``tfpipe run``: when its lines were printed (seconds after the
+    command started), its own time (from its ✔ line), the peak memory of the process tree
+    sampled while it ran, and the nodes that ran at the same time."""
+    node: str
+    start: float
+    end: float
     seconds: float
     peak_bytes: int
-    returncode: int
-    output: str
+    overlaps: list[str] = field(default_factory=list)
 
     @property
     def peak_gib(self) -> float:
         return self.peak_bytes / 2**30
 
 
+def node_spans(lines: list[tuple[float, str]],
+               samples: list[tuple[float, int]]) -> list[NodeSpan]:
+    """The nodes that finished, in the order they started, from the timestamped output
+    ``lines`` and memory ``samples`` of a ``tfpipe run``. A node's peak is the largest
+    sample taken between its start and end lines (the first one after its start if the
+    node was too short to be sampled); with nodes overlapping it is the whole tree's, so
+    each lists the others it overlapped."""
+    started: dict[str, float] = {}
+    spans: list[NodeSpan] = []
+    for at, line in lines:
+        if match := _STARTED.search(line):
+            started[match[1]] = at
+        elif (match := _FINISHED.search(line)) and match[1] in started:
+            minutes, secs, short = match[2], match[3], match[4]
+            seconds = float(short) if short else int(minutes) * 60 + int(secs)
+            begin = started[match[1]]
+            inside = [rss for t, rss in samples if begin <= t <= at]
+            later = [rss for t, rss in samples if t >= begin][:1]
+            spans.append(NodeSpan(match[1], begin, at, seconds, max(inside or later or [0])))
+    for span in spans:
+        span.overlaps = [o.node for o in spans
+                         if o is not span and o.start < span.end and span.start < o.end]
+    return sorted(spans, key=lambda s: s.start)
+
+
+@dataclass
+class Measurement:
+    seconds: float
+    peak_bytes: int
+    returncode: int
+    output: str
+    lines: list[tuple[float, str]] = field(default_factory=list)  # (seconds after start, line)
+    samples: list[tuple[float, int]] = field(default_factory=list)  # (seconds, tree RSS bytes)
+
+    @property
+    def peak_gib(self) -> float:
+        return self.peak_bytes / 2**30
+
+    def nodes(self) -> list[NodeSpan]:
+        """The nodes of a ``tfpipe run``, with their time and peak memory."""
+        return node_spans(self.lines, self.samples)
+
+
 def measure(command: list[str], *, cwd: str | None = None, interval: float = 0.25) -> Measurement:
-    """Wall time and peak resident memory of the process tree of ``command``."""
+    """Wall time and peak resident memory of the process tree of ``command``, with its
+    output lines and memory samples timestamped (the command runs unbuffered, so a line
+    is stamped when it is printed)."""
     started = time.monotonic()
     proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
-    peak = 0
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+                            text=True, env={**os.environ, "PYTHONWARNINGS": "ignore",
+                                            "PYTHONUNBUFFERED": "1"})
+    lines: list[tuple[float, str]] = []
+    samples: list[tuple[float, int]] = []
+
+    def read() -> None:
+        for line in proc.stdout:
+            lines.append((time.monotonic() - started, line))
+
+    reader = threading.Thread(target=read, daemon=True)
     reader.start()
     while proc.poll() is None:
-        peak = max(peak, _tree_rss(proc.pid))
+        rss = _tree_rss(proc.pid)
+        samples.append((time.monotonic() - started, rss))
         time.sleep(interval)
     reader.join()
-    return Measurement(time.monotonic() - started, peak, proc.returncode, "".join(lines))
+    return Measurement(time.monotonic() - started, max((s for _, s in samples), default=0),
+                       proc.returncode, "".join(line for _, line in lines), lines, samples)
