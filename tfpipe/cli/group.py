@@ -67,6 +67,10 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except TfpipeError as exc:  # the command's --verbose has been read by now
             _echo_error(exc, ctx.meta.get(VERBOSE_KEY, False))
+            from ..runners import supervise
+
+            if supervise.supervised():  # a run's child process: see supervise.leave
+                supervise.leave(exc.exit_code)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt as exc:  # SIGTERM too, in `run` (Terminated)
             click.echo(click.style("Interrupted.", fg="red") + " The nodes that were running "

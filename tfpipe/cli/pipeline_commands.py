@@ -79,6 +79,7 @@ def run(pipeline_file: str, params: tuple[str, ...], explain_cache: bool, no_cac
     run_locally(ir.with_options(enable_cache=False if no_cache else None, metadata=metadata),
                 listener=TerminalProgress(explain=explain_cache), from_node=from_nodes,
                 to_node=to_nodes, parallelism=parallelism, trigger=trigger)
+    supervise.leave(0)
 
 
 @main.command(name="compile")

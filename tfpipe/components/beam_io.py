@@ -91,9 +91,11 @@ def split_index(record: bytes, splits: list[tuple[str, int]]) -> int:
 READ_BATCH_SIZE = 1000  # records a batch, as tfx-bsl's TFXIO caps its own
 
 
-def read_examples(p, label: str, patterns: list[str], schema=None):
+def read_examples(p, label: str, patterns: list[str], schema=None,
+                  raw_record_column: str | None = None):
     """The tf.Examples of the files matching ``patterns``, as Arrow RecordBatches of
-    ``READ_BATCH_SIZE`` rows decoded by tfx-bsl (with ``schema``'s types, or inferred).
+    ``READ_BATCH_SIZE`` rows decoded by tfx-bsl (with ``schema``'s types, or inferred),
+    and the serialized examples in a column ``raw_record_column`` if given (TFMA's).
 
     The RecordBatches are those TFXIO's ``TFExampleRecord.BeamSource()`` gives, but a
     file is read by TensorFlow's C++ reader inside one Beam element rather than as one
@@ -105,10 +107,10 @@ def read_examples(p, label: str, patterns: list[str], schema=None):
     files = sorted({f for pattern in patterns for f in tf.io.gfile.glob(pattern)})
     schema_bytes = schema.SerializeToString() if schema is not None else None
     return (p | f"Files[{label}]" >> beam.Create(files)
-            | f"Decode[{label}]" >> beam.ParDo(_DecodeFile(schema_bytes)))
+            | f"Decode[{label}]" >> beam.ParDo(_DecodeFile(schema_bytes, raw_record_column)))
 
 
-def _DecodeFile(schema_bytes: bytes | None):
+def _DecodeFile(schema_bytes: bytes | None, raw_record_column: str | None):
     import apache_beam as beam
 
     class DecodeFile(beam.DoFn):
@@ -126,10 +128,19 @@ def _DecodeFile(schema_bytes: bytes | None):
                     path, tf.io.TFRecordOptions(compression_type=compression)):
                 batch.append(record)
                 if len(batch) == READ_BATCH_SIZE:
-                    yield self.decoder.DecodeBatch(batch)
+                    yield self.decode(batch)
                     batch = []
             if batch:
-                yield self.decoder.DecodeBatch(batch)
+                yield self.decode(batch)
+
+        def decode(self, records: list[bytes]):
+            from tfx_bsl.tfxio import record_based_tfxio
+
+            decoded = self.decoder.DecodeBatch(records)
+            if raw_record_column is None:
+                return decoded
+            return record_based_tfxio.AppendRawRecordColumn(decoded, raw_record_column,
+                                                            records)
 
     return DecodeFile()
 

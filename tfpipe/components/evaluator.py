@@ -22,7 +22,7 @@ from ..dsl import (ExecutionContext, Examples, Input, Model, ModelBlessing, Mode
 from ..errors import ExecutionError, InputDataError
 from ..artifacts.examples import split_pattern
 from ..artifacts.model import serving_model_path, write_blessing
-from .beam_io import beam_pipeline
+from .beam_io import beam_pipeline, read_examples
 
 CONFIG_EXAMPLE = ('{"model_specs": [{"label_key": "species"}], "metrics_specs": [{"metrics": '
                   '[{"class_name": "SparseCategoricalAccuracy", "threshold": '
@@ -100,13 +100,10 @@ def _shared_models(config, model_path: str, baseline_path: str | None):
 
 def _run_tfma(config, models, data_patterns: list[str], output_path: str, context) -> None:
     import tensorflow_model_analysis as tfma
-    from tfx_bsl.public import tfxio
 
-    source = tfxio.TFExampleRecord(file_pattern=data_patterns,
-                                   raw_record_column_name=tfma.ARROW_INPUT_COLUMN,
-                                   telemetry_descriptors=["tfpipe", "Evaluator"])
     with beam_pipeline(context) as p:
-        _ = (p | "ReadExamples" >> source.BeamSource()
+        _ = (read_examples(p, "examples", data_patterns,
+                           raw_record_column=tfma.ARROW_INPUT_COLUMN)
              | "Evaluate" >> tfma.ExtractEvaluateAndWriteResults(
                  eval_config=config, eval_shared_model=models, output_path=output_path))
 
