@@ -96,7 +96,8 @@ def _ToExamples(header: list[str], kinds: list[int], node: str):
     class ToExamples(beam.DoFn):
         def process(self, source):
             for parsed in csv_batches.read_source(source, header, node):
-                found = [csv_batches.column_kind(column) for column in parsed[1]]
+                found = [csv_batches.batch_kind(column, kind)
+                         for column, kind in zip(parsed[1], kinds)]
                 yield beam.pvalue.TaggedOutput("kinds", found)
                 if not csv_batches.widens(found, kinds):
                     yield encode(parsed, kinds)
