@@ -7,6 +7,7 @@ import pytest
 
 import tfpipe
 from tfpipe.components import CsvExampleGen
+from tfpipe.errors import InputDataError
 from tfpipe import run_pipeline
 
 CSV = ('name,comment,count\r\n'
@@ -153,6 +154,6 @@ def test_rows_with_an_error_in_a_later_byte_range_name_their_line(tmp_path, monk
     _small_ranges(monkeypatch)
     for i, (bad, message) in enumerate(LATE_ROW_ERRORS):
         text = (HEADER + "".join(ROWS[:78])).encode() + bad + "".join(ROWS[78:]).encode()
-        with pytest.raises(Exception) as error:
+        with pytest.raises(InputDataError) as error:
             _run_gen(tmp_path / str(i), {"data.csv": text})
         assert message in str(error.value)

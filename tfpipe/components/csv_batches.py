@@ -24,10 +24,11 @@ _FLOAT = r"(?i)^[+-]?(\d+\.?\d*(e[+-]?\d+)?|\.\d+(e[+-]?\d+)?|nan|inf|infinity)$
 BATCH_SIZE = 2000
 # A file without quotes is read in ranges of CHUNK_BYTES (one Beam element each), parsed
 # and encoded ARROW_BATCH rows at a time; column types are first guessed from the rows
-# in each file's first SAMPLE_BYTES.
+# in each file's first SAMPLE_BYTES (SAMPLE_ROWS rows of a file with quotes).
 CHUNK_BYTES = 16 << 20
 ARROW_BATCH = 16_384
 SAMPLE_BYTES = 1 << 20
+SAMPLE_ROWS = 10_000
 
 
 MAX_HEADER_BYTES = 4 << 20  # a header line longer than this is refused before parsing
@@ -261,7 +262,7 @@ def read_source(source: tuple[str, int | None, int | None], header: list[str], n
 
 def sample_kinds(files: list[str], quoted: list[str], header: list[str], node: str):
     """Each column's (kind, numeric, text) in the first rows of every file (those in
-    SAMPLE_BYTES, or as many rows for a file with quotes): the types to convert with,
+    SAMPLE_BYTES, or SAMPLE_ROWS rows of a file with quotes): the types to convert with,
     checked on every batch. A column empty in those rows of a file without quotes (a
     sparse one) is looked for in the whole file, by Arrow's streaming reader."""
     import itertools
@@ -270,7 +271,7 @@ def sample_kinds(files: list[str], quoted: list[str], header: list[str], node: s
     for path in files:
         if path in quoted:
             batches = itertools.islice(read_batches(path, header, node),
-                                       max(1, SAMPLE_BYTES // 100 // BATCH_SIZE))
+                                       max(1, SAMPLE_ROWS // BATCH_SIZE))
         else:
             start = data_start(path)
             batches = read_chunk((path, start, start + SAMPLE_BYTES), header, node)
