@@ -25,7 +25,7 @@ BATCH_SIZE = 2000
 # A file without quotes is read in ranges of CHUNK_BYTES (one Beam element each), parsed
 # and encoded ARROW_BATCH rows at a time; column types are first guessed from the rows
 # in each file's first SAMPLE_BYTES (SAMPLE_ROWS rows of a file with quotes).
-CHUNK_BYTES = 16 << 20
+CHUNK_BYTES = 8 << 20
 ARROW_BATCH = 16_384
 SAMPLE_BYTES = 1 << 20
 SAMPLE_ROWS = 10_000
