@@ -57,6 +57,10 @@ ROWS = ([f"r{i},{i},{i},n{i % 7},\r\n" for i in range(40)] + ["\r\n", "   \n"]
 LATE_ROW_ERRORS = [
     (b"r77,1,2,n\n", "data.csv line 80: a row has 4 columns but the header has 5: 'r77,1,2,n'"),
     (b"r77,1,2,\xe9,\n", "data.csv is not UTF-8 text: byte 0xe9 on line 80"),
+    (b"r77,many,2,n,\n", "column 'count' holds numbers in some rows and text in others "
+     "(e.g. 'many')"),
+    (b"r77,1,2,n,none\n", "column 'sparse' holds numbers in some rows and text in others "
+     "(e.g. 'none')"),
 ]
 
 
@@ -174,7 +178,7 @@ def test_a_sparse_column_takes_its_type_without_a_second_pass(tmp_path, monkeypa
     assert warnings == []
 
 
-def test_rows_with_an_error_in_a_later_byte_range_name_their_line(tmp_path, monkeypatch):
+def test_an_error_in_a_later_byte_range_names_its_line_or_column(tmp_path, monkeypatch):
     _small_ranges(monkeypatch)
     for i, (bad, message) in enumerate(LATE_ROW_ERRORS):
         text = (HEADER + "".join(ROWS[:78])).encode() + bad + "".join(ROWS[78:]).encode()
