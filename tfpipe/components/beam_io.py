@@ -1,6 +1,7 @@
 """Beam plumbing shared by the data components: pipeline options, splitting, writing."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 
@@ -79,13 +80,15 @@ def split_index(record: bytes, splits: list[tuple[str, int]]) -> int:
     """Which split a record goes to: a stable hash of its bytes over the buckets, the
     buckets dealt to the splits in name order, so the assignment does not depend on
     the order of the ``splits`` dict (which JSON and KFP's Struct do not keep)."""
-    total = sum(b for _, b in splits)
-    bucket = int.from_bytes(hashlib.md5(record).digest()[:8], "little") % total
-    for i, (_, buckets) in sorted(enumerate(splits), key=lambda item: item[1][0]):
-        if bucket < buckets:
-            return i
-        bucket -= buckets
-    raise AssertionError("unreachable")
+    table = _bucket_splits(tuple(map(tuple, splits)))
+    return table[int.from_bytes(hashlib.md5(record).digest()[:8], "little") % len(table)]
+
+
+@functools.lru_cache(maxsize=64)
+def _bucket_splits(splits: tuple[tuple[str, int], ...]) -> tuple[int, ...]:
+    """The split index of every hash bucket (computed once per ``splits``)."""
+    order = sorted(range(len(splits)), key=lambda i: splits[i][0])
+    return tuple(i for i in order for _ in range(splits[i][1]))
 
 
 READ_BATCH_SIZE = 1000  # records a batch, as tfx-bsl's TFXIO caps its own
@@ -209,43 +212,52 @@ def read_spilled(p, label: str, paths):
 STAGING = ".staging"
 
 
-def _write_shards(batches, examples_uri: str, route, label: str) -> None:
+def _write_shards(batches, examples_uri: str, route, label: str,
+                  records_per_shard: int | None = None) -> None:
     """Write batches of (key, serialized example) as gzipped TFRecords in the
     ``Split-<route(key)>/`` folders.
 
-    Each bundle writes one shard per split with TensorFlow's C++ writer, first under
-    ``.staging/`` and renamed into place when the bundle finished, so a shard is either
-    whole or absent. Call ``finish_splits`` after the pipeline ran."""
+    Each bundle writes one shard per split (a new one after every ``records_per_shard``
+    records, if given, so that later nodes can spread the reading over workers) with
+    TensorFlow's C++ writer, first under ``.staging/`` and renamed into place when the
+    bundle finished, so a shard is either whole or absent. Call ``finish_splits`` after
+    the pipeline ran."""
     import apache_beam as beam
 
     class WriteShards(beam.DoFn):
         def start_bundle(self):
-            self.open = {}
+            self.open, self.closed = {}, []
 
         def process(self, batch):
             for key, record in batch:
                 split = route(key)
                 if split not in self.open:
-                    self.open[split] = _open_shard(examples_uri, split)
-                self.open[split][0].write(record)
+                    self.open[split] = [*_open_shard(examples_uri, split), 0]
+                shard = self.open[split]
+                shard[0].write(record)
+                shard[3] += 1
+                if shard[3] == records_per_shard:
+                    shard[0].close()
+                    self.closed.append(self.open.pop(split))
 
         def finish_bundle(self):
             import tensorflow as tf
 
-            for writer, staged, final in self.open.values():
+            for writer, staged, final, _ in [*self.closed, *self.open.values()]:
                 writer.close()
                 tf.io.gfile.rename(staged, final, overwrite=True)
-            self.open = {}
+            self.open, self.closed = {}, []
 
     batches | label >> beam.ParDo(WriteShards())
 
 
-def write_splits(keyed_batches, examples_uri: str, splits: list[tuple[str, int]]) -> None:
+def write_splits(keyed_batches, examples_uri: str, splits: list[tuple[str, int]],
+                 records_per_shard: int | None = None) -> None:
     """Write batches of (key, serialized example), each record in the split its key
     hashes to (see ``split_index``)."""
     names = [name for name, _ in splits]
     _write_shards(keyed_batches, examples_uri, lambda key: names[split_index(key, splits)],
-                  "WriteSplits")
+                  "WriteSplits", records_per_shard)
 
 
 def write_split(record_batches, examples_uri: str, split: str, label: str = "") -> None:

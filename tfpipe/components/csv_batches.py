@@ -1,12 +1,13 @@
 """CSV rows to tf.Examples, a batch at a time.
 
-A file with no quote character is read line by line (Beam splits a big file between
-workers); a file with quotes is read whole by one worker with Python's csv module, so
-quoted fields may hold commas, quotes and line breaks (RFC 4180). Rows are parsed in
-batches; each column's type is found with Arrow's vectorised
-regular expressions, and a batch becomes tf.Examples through an Arrow RecordBatch and
-tfx-bsl's C++ encoder (as TFX's own CsvExampleGen does), not one protobuf at a time in
-Python. An empty cell is a missing value: the feature is present with no values.
+A file with no quote character is read in byte ranges (``chunks``: each owns the lines
+that start inside it, so workers share a big file), each parsed by Arrow's CSV reader;
+a file with quotes is read whole by one worker with Python's csv module, so quoted
+fields may hold commas, quotes and line breaks (RFC 4180). Each column's type is found
+with Arrow's vectorised regular expressions (first on a sample, then checked on every
+batch), and a batch becomes tf.Examples through an Arrow RecordBatch and tfx-bsl's C++
+encoder (as TFX's own CsvExampleGen does), not one protobuf at a time in Python. An
+empty cell is a missing value: the feature is present with no values.
 """
 from __future__ import annotations
 
@@ -17,9 +18,17 @@ from ..errors import InputDataError
 
 # Column kinds, from narrowest to widest: a column takes the widest kind of its cells.
 EMPTY, INT, FLOAT, BYTES = 0, 1, 2, 3
+KIND_NAMES = ("empty", "integer", "float", "text")
 _INT = r"^[+-]?\d+$"
 _FLOAT = r"(?i)^[+-]?(\d+\.?\d*(e[+-]?\d+)?|\.\d+(e[+-]?\d+)?|nan|inf|infinity)$"
 BATCH_SIZE = 2000
+# A file without quotes is read in ranges of CHUNK_BYTES (one Beam element each), parsed
+# and encoded ARROW_BATCH rows at a time; column types are first guessed from the rows
+# in each file's first SAMPLE_BYTES (SAMPLE_ROWS rows of a file with quotes).
+CHUNK_BYTES = 8 << 20
+ARROW_BATCH = 16_384
+SAMPLE_BYTES = 1 << 20
+SAMPLE_ROWS = 10_000
 
 
 MAX_HEADER_BYTES = 4 << 20  # a header line longer than this is refused before parsing
@@ -177,12 +186,148 @@ def read_batches(path: str, header: list[str], node: str):
         yield keys, [list(col) for col in zip(*rows)]
 
 
-def column_kind(cells: list[str]) -> tuple[int, bool, str | None]:
-    """(kind, whether any cell is a number, a text cell if any) of one column's cells."""
+def data_start(path: str) -> int:
+    """Where the line after the header starts."""
+    with open(path, "rb") as f:
+        return len(f.readline(MAX_HEADER_BYTES + 1))
+
+
+def chunks(path: str, size: int = CHUNK_BYTES) -> list[tuple[str, int, int]]:
+    """(path, start, end) byte ranges covering the data rows of a file without quotes."""
+    start, end = data_start(path), os.path.getsize(path)
+    return [(path, at, min(at + size, end)) for at in range(start, end, size)]
+
+
+def _lines(path: str, start: int, end: int) -> list[bytes]:
+    """The non-blank lines that start in [start, end) of a file, as Beam's text reader
+    yields them (without their "\n" or "\r\n"); ``start`` is after the header."""
+    with open(path, "rb") as f:
+        f.seek(start - 1)
+        f.readline()  # the rest of the line holding byte start - 1: the range before owns it
+        at = f.tell()
+        if at >= end:
+            return []
+        data = f.read(end - at)
+        if not data.endswith(b"\n"):
+            data += f.readline()  # the last line starts in the range: finish it
+    lines = data.split(b"\n")
+    if b"\r" in data:
+        last = lines.pop()  # not followed by "\n": it keeps a final "\r"
+        lines = [line[:-1] if line.endswith(b"\r") else line for line in lines] + [last]
+    return [line for line in lines if line.strip()]
+
+
+def read_chunk(source: tuple[str, int, int], header: list[str], node: str):
+    """(split keys, columns as Arrow arrays) for every ARROW_BATCH rows of one byte range
+    (see ``chunks``) of a file without quotes, parsed by Arrow's CSV reader. A batch
+    Arrow refuses (a row of the wrong width, bytes that are not UTF-8) or holding a
+    stray "\r" goes through ``ParseLines``, which names the line at fault."""
     import pyarrow as pa
+    from pyarrow import csv as pa_csv
+
+    path, start, end = source
+    lines, parse = _lines(path, start, end), ParseLines(header, node)
+    convert = pa_csv.ConvertOptions(column_types={name: pa.large_string() for name in header})
+    for at in range(0, len(lines), ARROW_BATCH):
+        keys = lines[at:at + ARROW_BATCH]
+        text = b"\n".join(keys)
+        if b"\r" not in text:
+            try:
+                table = pa_csv.read_csv(
+                    pa.py_buffer(text), convert_options=convert,
+                    read_options=pa_csv.ReadOptions(column_names=header, use_threads=False,
+                                                    block_size=len(text) + 1),
+                    parse_options=pa_csv.ParseOptions(quote_char=False))
+                yield keys, [column.combine_chunks() for column in table.columns]
+                continue
+            except pa.ArrowInvalid:
+                pass
+        yield parse([(path, line) for line in keys])
+
+
+def sources(files: list[str], quoted: list[str]) -> list[tuple[str, int | None, int | None]]:
+    """What each Beam element reads: a byte range of a file without quotes (``chunks``),
+    or a whole file with quotes, ``(path, None, None)`` (a quoted field may span lines)."""
+    return [item for path in files
+            for item in ([(path, None, None)] if path in quoted else chunks(path))]
+
+
+def read_source(source: tuple[str, int | None, int | None], header: list[str], node: str):
+    """(split keys, columns) batches of one of ``sources``."""
+    path, start, _ = source
+    if start is None:
+        return read_batches(path, header, node)
+    return read_chunk(source, header, node)
+
+
+def sample_kinds(files: list[str], quoted: list[str], header: list[str], node: str):
+    """Each column's (kind, numeric, text) in the first rows of every file (those in
+    SAMPLE_BYTES, or SAMPLE_ROWS rows of a file with quotes): the types to convert with,
+    checked on every batch. A column empty in those rows of a file without quotes (a
+    sparse one) is looked for in the whole file, by Arrow's streaming reader."""
+    import itertools
+
+    kinds = [(EMPTY, False, None)] * len(header)
+    for path in files:
+        if path in quoted:
+            batches = itertools.islice(read_batches(path, header, node),
+                                       max(1, SAMPLE_ROWS // BATCH_SIZE))
+        else:
+            start = data_start(path)
+            batches = read_chunk((path, start, start + SAMPLE_BYTES), header, node)
+        for _, columns in batches:
+            kinds = [merge_kinds(a, column_kind(c)) for a, c in zip(kinds, columns)]
+    sparse = [name for name, (kind, _, _) in zip(header, kinds) if kind == EMPTY]
+    for path in files:
+        if sparse and path not in quoted and os.path.getsize(path) > SAMPLE_BYTES:
+            found = _sparse_kinds(path, header, sparse)
+            kinds = [merge_kinds(a, found.get(name, a)) for name, a in zip(header, kinds)]
+    return kinds
+
+
+def _sparse_kinds(path: str, header: list[str], names: list[str]) -> dict:
+    """The (kind, numeric, text) of the columns ``names`` over a whole file without
+    quotes, streamed through Arrow's CSV reader; {} if Arrow cannot read the file (the
+    conversion then names the row at fault)."""
+    import pyarrow as pa
+    from pyarrow import csv as pa_csv
+
+    kinds = {name: (EMPTY, False, None) for name in names}
+    with open(path, "rb") as f:
+        f.seek(data_start(path))
+        try:
+            for batch in pa_csv.open_csv(
+                    f, read_options=pa_csv.ReadOptions(column_names=header),
+                    parse_options=pa_csv.ParseOptions(quote_char=False),
+                    convert_options=pa_csv.ConvertOptions(
+                        include_columns=names,
+                        column_types={name: pa.large_string() for name in names})):
+                kinds = {name: merge_kinds(kinds[name], column_kind(batch.column(name)))
+                         for name in names}
+        except pa.ArrowInvalid:
+            return {}
+    return kinds
+
+
+def widens(found: list, kinds: list[int]) -> bool:
+    """Whether a batch's column kinds (``column_kind``) are wider than ``kinds``."""
+    return any(kind > known for (kind, _, _), known in zip(found, kinds))
+
+
+def _arrow(cells):
+    """A column's cells (a list of str, or an Arrow array of them) as a large_string array."""
+    import pyarrow as pa
+
+    if isinstance(cells, pa.Array):
+        return cells if cells.type == pa.large_string() else cells.cast(pa.large_string())
+    return pa.array(cells, pa.large_string())
+
+
+def column_kind(cells) -> tuple[int, bool, str | None]:
+    """(kind, whether any cell is a number, a text cell if any) of one column's cells."""
     import pyarrow.compute as pc
 
-    arr = pa.array(cells, pa.large_string())
+    arr = _arrow(cells)
     filled = pc.not_equal(arr, "")
     n_filled = pc.sum(filled).as_py() or 0
     if not n_filled:
@@ -194,6 +339,31 @@ def column_kind(cells: list[str]) -> tuple[int, bool, str | None]:
         return (INT if n_int == n_filled else FLOAT), True, None
     text = pc.filter(arr, pc.and_(filled, pc.invert(is_float)))[0].as_py()
     return BYTES, n_float > 0, text
+
+
+def batch_kind(cells, kind: int) -> tuple[int, bool, str | None]:
+    """``column_kind`` of a batch of a column known to be of ``kind`` so far, cheaply
+    when it still is: for a number column, the filled cells all cast to Arrow's int64
+    (float32), whose parser accepts no more than the regular expressions once hex
+    numbers ("0x..") and NaN payloads ("nan(..)") are set aside. The kind found may then
+    be wider than the batch's own (a float column's batch of integers), never wider
+    than the column's."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if kind in (INT, FLOAT):
+        arr = _arrow(cells)
+        filled = pc.filter(arr, pc.not_equal(arr, ""))
+        if not len(filled):
+            return EMPTY, False, None
+        if not pc.any(pc.match_substring(filled, "x" if kind == INT else "(",
+                                         ignore_case=True)).as_py():
+            try:
+                pc.cast(filled, pa.int64() if kind == INT else pa.float32())
+                return kind, True, None
+            except pa.ArrowInvalid:
+                pass
+    return column_kind(cells)
 
 
 def merge_kinds(a, b):
@@ -213,13 +383,13 @@ def check_kinds(kinds, header: list[str], node: str) -> list[int]:
     return [kind for kind, _, _ in kinds]
 
 
-def _list_column(cells: list[str], kind: int):
+def _list_column(cells, kind: int):
     """One column as an Arrow list array: [value] per filled cell, null per empty one."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pa.array(cells, pa.large_string())
+    arr = _arrow(cells)
     empty = pc.equal(arr, "").to_numpy(zero_copy_only=False)
     target = {INT: pa.int64(), FLOAT: pa.float32()}.get(kind, pa.large_binary())
     values = pc.cast(pc.filter(arr, pa.array(~empty)), target)

@@ -9,8 +9,11 @@ from ..artifacts.base import split_folder
 from ..dsl import ExecutionContext, Examples, Output, Parameter, component
 from ..errors import InputDataError
 from . import csv_batches, spans
-from .beam_io import DEFAULT_SPLITS, beam_pipeline, check_splits, finish_splits, write_splits
+from .beam_io import (DEFAULT_SPLITS, STAGING, beam_pipeline, check_splits, finish_splits,
+                      write_splits)
 
+# A new shard after this many records of a split, so that later nodes spread over workers.
+SHARD_RECORDS = 100_000
 
 
 def _input_span(input_base: str, pattern: str, range_config: dict | None,
@@ -56,31 +59,6 @@ def _record_span(examples: Examples, split_list, chosen: spans.SpanFiles, before
     examples.custom_properties.update(input_fingerprint=before, input_files=len(chosen.files))
 
 
-def _read_batches(p, label: str, files: list[str], header: list[str], node: str):
-    """Batches of (split keys, columns) of the data rows of ``files``, streamed: files
-    without quotes line by line (Beam may split a big one between workers), files with
-    quotes whole, each by one worker (a quoted field may span lines)."""
-    import apache_beam as beam
-
-    quoted = [f for f in files if csv_batches.has_quotes(f)]
-    plain = [f for f in files if f not in quoted]
-    parts = []
-    if plain:
-        parts.append(
-            p | f"Files[{label}]" >> beam.Create(plain)
-            | f"Read[{label}]" >> beam.io.ReadAllFromText(
-                skip_header_lines=1, coder=beam.coders.BytesCoder(), with_filename=True)
-            | f"NonEmpty[{label}]" >> beam.Filter(lambda item: item[1].strip() != b"")
-            | f"Batch[{label}]" >> beam.BatchElements(
-                min_batch_size=csv_batches.BATCH_SIZE, max_batch_size=csv_batches.BATCH_SIZE)
-            | f"Parse[{label}]" >> beam.Map(csv_batches.ParseLines(header, node)))
-    if quoted:
-        parts.append(p | f"QuotedFiles[{label}]" >> beam.Create(quoted)
-                     | f"ReadQuoted[{label}]" >> beam.FlatMap(csv_batches.read_batches,
-                                                               header, node))
-    return parts[0] if len(parts) == 1 else parts | f"AllFiles[{label}]" >> beam.Flatten()
-
-
 def _KindsCombine(width: int):
     """A Beam CombineFn merging the per-batch column kinds into the file's."""
     import apache_beam as beam
@@ -106,6 +84,70 @@ def _KindsCombine(width: int):
     return KindsCombine()
 
 
+def _ToExamples(header: list[str], kinds: list[int], node: str):
+    """A Beam DoFn: one of ``csv_batches.sources`` -> batches of (split key, serialized
+    tf.Example) converted with ``kinds``, and on the "kinds" output each batch's own
+    column kinds. A batch wider than ``kinds`` (an integer column meeting a float) is
+    not converted: the caller converts again with the merged kinds."""
+    import apache_beam as beam
+
+    encode = csv_batches.EncodeBatch(header)
+
+    class ToExamples(beam.DoFn):
+        def process(self, source):
+            for parsed in csv_batches.read_source(source, header, node):
+                found = [csv_batches.batch_kind(column, kind)
+                         for column, kind in zip(parsed[1], kinds)]
+                yield beam.pvalue.TaggedOutput("kinds", found)
+                if not csv_batches.widens(found, kinds):
+                    yield encode(parsed, kinds)
+
+    return ToExamples()
+
+
+def _convert(context: ExecutionContext, sources: list, header: list[str], kinds: list[int],
+             uri: str, split_list) -> list[tuple[int, bool, str | None]]:
+    """One Beam pass over ``sources`` writing the rows as tf.Examples of the column
+    ``kinds`` into the splits; returns the (kind, numeric, text) every column really has."""
+    import json
+
+    import apache_beam as beam
+    import tensorflow as tf
+
+    node, found_file = context.node_id, os.path.join(uri, STAGING, "column_kinds.json")
+
+    def save(found):
+        with tf.io.gfile.GFile(found_file, "w") as f:
+            json.dump(found, f)
+
+    with beam_pipeline(context) as p:
+        converted = (p | "Sources" >> beam.Create(sources)
+                     | "ToExamples" >> beam.ParDo(_ToExamples(header, kinds, node))
+                     .with_outputs("kinds", main="records"))
+        write_splits(converted.records, uri, split_list, SHARD_RECORDS)
+        _ = (converted.kinds | "ColumnKinds" >> beam.CombineGlobally(_KindsCombine(len(header)))
+             | "Save" >> beam.Map(save))
+    with tf.io.gfile.GFile(found_file) as f:
+        return [tuple(kind) for kind in json.load(f)]
+
+
+def _widened(header: list[str], sampled: list[int], found: list[int]) -> str:
+    names = csv_batches.KIND_NAMES
+    changes = ", ".join(f"{name!r} ({names[a]} -> {names[b]})"
+                        for name, a, b in zip(header, sampled, found) if a != b)
+    return (f"later rows widen the type the first rows showed of column(s) {changes}: "
+            "the files are converted a second time with the wider types")
+
+
+def _discard(uri: str, split_list) -> None:
+    """Drop the shards written so far (and the staging folder)."""
+    import tensorflow as tf
+
+    for folder in [os.path.join(uri, STAGING)] + [split_folder(uri, n) for n, _ in split_list]:
+        if tf.io.gfile.exists(folder):
+            tf.io.gfile.rmtree(folder)
+
+
 @component(content_parameters=("input_base",))
 def CsvExampleGen(examples: Output[Examples], input_base: Parameter[str],
                   splits: Parameter[dict] = DEFAULT_SPLITS, input_pattern: Parameter[str] = "*.csv",
@@ -117,8 +159,6 @@ def CsvExampleGen(examples: Output[Examples], input_base: Parameter[str],
     ``{YYYY}-{MM}-{DD}/*.csv``, ``{VERSION}``): then the latest span (in its latest
     version) is read, or the one ``range_config`` names, and the artifact records its
     span, version and a fingerprint of the files."""
-    import apache_beam as beam
-
     node = context.node_id
     split_list = check_splits(splits, node)
     chosen = _input_span(input_base, input_pattern, range_config, node)
@@ -132,19 +172,16 @@ def CsvExampleGen(examples: Output[Examples], input_base: Parameter[str],
     if not any(csv_batches.has_rows(f) for f in files):
         raise InputDataError(f"{input_base} holds no data rows.", node=node,
                              fix="add rows under the header")
-    with beam_pipeline(context) as p:
-        # The files are read twice, streaming, rather than held in memory: once to find
-        # each column's type, once to convert.
-        kinds = (_read_batches(p, "types", files, header, node)
-                 | "BatchKinds" >> beam.Map(lambda parsed: [csv_batches.column_kind(c)
-                                                            for c in parsed[1]])
-                 | "ColumnKinds" >> beam.CombineGlobally(_KindsCombine(len(header)))
-                 | "CheckKinds" >> beam.Map(csv_batches.check_kinds, header, node))
-        encode = csv_batches.EncodeBatch(header)
-        records = (_read_batches(p, "rows", files, header, node)
-                   | "ToExamples" >> beam.Map(lambda parsed, k: encode(parsed, k),
-                                                  beam.pvalue.AsSingleton(kinds)))
-        write_splits(records, examples.uri, split_list)
+    quoted = [f for f in files if csv_batches.has_quotes(f)]
+    sampled = csv_batches.sample_kinds(files, quoted, header, node)
+    kinds = csv_batches.check_kinds(sampled, header, node)
+    sources = csv_batches.sources(files, quoted)
+    found = csv_batches.check_kinds(_convert(context, sources, header, kinds, examples.uri,
+                                             split_list), header, node)
+    if found != kinds:  # later rows widen a column's type: convert again with the widest
+        context.warn(_widened(header, kinds, found))
+        _discard(examples.uri, split_list)
+        _convert(context, sources, header, found, examples.uri, split_list)
     finish_splits(examples.uri, split_list)
     _record_span(examples, split_list, chosen, before, node)
 
