@@ -243,8 +243,9 @@ def _write_shards(batches, examples_uri: str, route, label: str,
         def finish_bundle(self):
             import tensorflow as tf
 
-            for writer, staged, final, _ in [*self.closed, *self.open.values()]:
+            for writer, _, _, _ in self.open.values():
                 writer.close()
+            for _, staged, final, _ in [*self.closed, *self.open.values()]:
                 tf.io.gfile.rename(staged, final, overwrite=True)
             self.open, self.closed = {}, []
 
