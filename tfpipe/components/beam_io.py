@@ -1,4 +1,5 @@
-"""Beam plumbing shared by the data components: pipeline options, splitting, writing."""
+"""Beam plumbing shared by the data components: pipeline options, reading Examples,
+spilling decoded batches, splitting, writing shards."""
 from __future__ import annotations
 
 import functools
