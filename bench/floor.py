@@ -41,7 +41,7 @@ TAXI = ROOT / "pipelines" / "taxi"
 sys.path.insert(0, str(ROOT))
 
 from tfpipe.components.beam_io import DEFAULT_SPLITS, split_index, tfrecord_options  # noqa: E402
-from tfpipe.components.csv_batches import _FLOAT, _INT  # noqa: E402
+from tfpipe.components.csv_kinds import _FLOAT, _INT  # noqa: E402
 
 RECORDS = "data_tfrecord"
 

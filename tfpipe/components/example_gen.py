@@ -8,7 +8,7 @@ import os
 from ..artifacts.base import split_folder
 from ..dsl import ExecutionContext, Examples, Output, Parameter, component
 from ..errors import InputDataError
-from . import csv_batches, spans
+from . import csv_batches, csv_kinds, spans
 from .beam_io import (DEFAULT_SPLITS, STAGING, beam_pipeline, check_splits, finish_splits,
                       write_splits)
 
@@ -63,14 +63,14 @@ def _KindsCombine(width: int):
     """A Beam CombineFn merging the per-batch column kinds into the file's."""
     import apache_beam as beam
 
-    empty = [(csv_batches.EMPTY, False, None)] * width
+    empty = [(csv_kinds.EMPTY, False, None)] * width
 
     class KindsCombine(beam.CombineFn):
         def create_accumulator(self):
             return empty
 
         def add_input(self, acc, kinds):
-            return [csv_batches.merge_kinds(a, k) for a, k in zip(acc, kinds)]
+            return [csv_kinds.merge_kinds(a, k) for a, k in zip(acc, kinds)]
 
         def merge_accumulators(self, accs):
             merged = empty
@@ -91,15 +91,15 @@ def _ToExamples(header: list[str], kinds: list[int], node: str):
     not converted: the caller converts again with the merged kinds."""
     import apache_beam as beam
 
-    encode = csv_batches.EncodeBatch(header)
+    encode = csv_kinds.EncodeBatch(header)
 
     class ToExamples(beam.DoFn):
         def process(self, source):
             for parsed in csv_batches.read_source(source, header, node):
-                found = [csv_batches.batch_kind(column, kind)
+                found = [csv_kinds.batch_kind(column, kind)
                          for column, kind in zip(parsed[1], kinds)]
                 yield beam.pvalue.TaggedOutput("kinds", found)
-                if not csv_batches.widens(found, kinds):
+                if not csv_kinds.widens(found, kinds):
                     yield encode(parsed, kinds)
 
     return ToExamples()
@@ -132,7 +132,7 @@ def _convert(context: ExecutionContext, sources: list, header: list[str], kinds:
 
 
 def _widened(header: list[str], sampled: list[int], found: list[int]) -> str:
-    names = csv_batches.KIND_NAMES
+    names = csv_kinds.KIND_NAMES
     changes = ", ".join(f"{name!r} ({names[a]} -> {names[b]})"
                         for name, a, b in zip(header, sampled, found) if a != b)
     return (f"later rows widen the type the first rows showed of column(s) {changes}: "
@@ -174,9 +174,9 @@ def CsvExampleGen(examples: Output[Examples], input_base: Parameter[str],
                              fix="add rows under the header")
     quoted = [f for f in files if csv_batches.has_quotes(f)]
     sampled = csv_batches.sample_kinds(files, quoted, header, node)
-    kinds = csv_batches.check_kinds(sampled, header, node)
+    kinds = csv_kinds.check_kinds(sampled, header, node)
     sources = csv_batches.sources(files, quoted)
-    found = csv_batches.check_kinds(_convert(context, sources, header, kinds, examples.uri,
+    found = csv_kinds.check_kinds(_convert(context, sources, header, kinds, examples.uri,
                                              split_list), header, node)
     if found != kinds:  # later rows widen a column's type: convert again with the widest
         context.warn(_widened(header, kinds, found))
