@@ -91,13 +91,57 @@ def test_an_edited_module_file_runs_as_edited_in_the_same_process(root, outputs,
 
 
 @pytest.mark.slow
-def test_transform_runs_on_beam_worker_processes(tmp_path):
+def test_transform_runs_on_beam_worker_processes(tmp_path, outputs, monkeypatch):
+    """Two Beam worker processes, forked from the run's warm zygote: the same examples,
+    schema and transformed values as one worker, and no process left after the run."""
+    import json
+
     import tensorflow_transform as tft
 
-    pipeline = tfpipe.Pipeline("transform-multiprocess", tmp_path, list(data_nodes()),
+    from tfpipe.components import warm_workers
+
+    log = tmp_path / "warm.jsonl"
+    monkeypatch.setenv(warm_workers.LOG_ENV, str(log))
+    pipeline = tfpipe.Pipeline("transform-multiprocess", tmp_path / "root",
+                               list(data_nodes()),
                                beam_pipeline_args=["--direct_running_mode=multi_processing",
                                                    "--direct_num_workers=2"])
     result = tfpipe.run_pipeline(pipeline, quiet=True)
     graph = result.results["Transform"].outputs["transform_graph"]
     assert set(tft.TFTransformOutput(graph.uri).transformed_feature_spec()) == \
         set(FEATURES) | {LABEL}
+
+    one_examples, one = outputs  # the same nodes with one worker
+    two_examples = result.results["CsvExampleGen"].outputs["examples"]
+    for split in ("train", "eval"):
+        assert sorted(e.SerializeToString() for e in read_split(two_examples.uri, split)) == \
+            sorted(e.SerializeToString() for e in read_split(one_examples.uri, split))
+        two_rows = read_split(result.results["Transform"].outputs["transformed_examples"].uri,
+                              split)
+        one_rows = read_split(one["transformed_examples"].uri, split)
+        for name in FEATURES:
+            def values(rows):
+                return sorted(e.features.feature[name].float_list.value[0] for e in rows)
+            assert values(two_rows) == pytest.approx(values(one_rows), rel=1e-5, abs=1e-6)
+    graphs = [tft.TFTransformOutput(g.uri) for g in (graph, one["transform_graph"])]
+    assert graphs[0].raw_metadata.schema == graphs[1].raw_metadata.schema  # SchemaGen's
+    assert graphs[0].transformed_metadata.schema == graphs[1].transformed_metadata.schema
+
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    zygotes = [e["zygote"] for e in entries if "zygote" in e]
+    workers = [e for e in entries if "worker" in e]
+    assert len(zygotes) == 1, "one zygote for the whole run"
+    assert len(workers) >= 2 * 3, "two workers for each of the run's Beam pipelines"
+    assert {w["parent"] for w in workers} == set(zygotes), "every worker forked from it"
+    left = [pid for pid in zygotes + [w["worker"] for w in workers] + [w["client"] for w in workers]
+            if _alive(pid)]
+    assert not left, f"processes of the run left after it ended: {left}"
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie waiting to be reaped does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

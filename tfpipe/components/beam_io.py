@@ -30,8 +30,12 @@ def beam_pipeline(context: ExecutionContext):
     import apache_beam as beam
     from apache_beam.options.pipeline_options import PipelineOptions
 
+    from . import warm_workers
+
     _remember_dofn_specs()
-    return beam.Pipeline(options=PipelineOptions(list(context.beam_pipeline_args)))
+    options = PipelineOptions(list(context.beam_pipeline_args))
+    warm_workers.use_for(options)  # multi_processing: workers forked from a warm zygote
+    return beam.Pipeline(options=options)
 
 
 def _remember_dofn_specs() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from .. import events
+from ..components import warm_workers
 from ..compiler import PipelineIR, compile_pipeline
 from ..dsl.pipeline import Pipeline
 from . import supervise
@@ -27,10 +28,13 @@ def run_locally(pipeline: Pipeline | PipelineIR, *, listener: events.Listener = 
     part = f", from {_names(from_node) or 'the start'} to {_names(to_node) or 'the end'}" \
         if from_node or to_node else ""
     listener(events.RunStarted(ir.name, len(ir.nodes), part))
-    with pipeline_lock(ir.pipeline_root, ir.name, emit=listener), stop_signals_raise():
-        supervise.announce(ir.name, ir.pipeline_root, ir.metadata)
-        result = scheduler.run(ir, listener=listener, from_node=from_node, to_node=to_node,
-                               parallelism=parallelism, trigger=trigger)
+    try:
+        with pipeline_lock(ir.pipeline_root, ir.name, emit=listener), stop_signals_raise():
+            supervise.announce(ir.name, ir.pipeline_root, ir.metadata)
+            result = scheduler.run(ir, listener=listener, from_node=from_node,
+                                   to_node=to_node, parallelism=parallelism, trigger=trigger)
+    finally:
+        warm_workers.stop()  # the run's Beam worker zygote, if a node started one
     counts = {s: sum(r.status == s for r in result.results.values())
               for s in ("ran", "cached", "failed", "skipped")}
     listener(events.RunFinished(ir.name, result.succeeded, result.duration, counts,
