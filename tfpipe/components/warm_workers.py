@@ -298,6 +298,8 @@ def _become_worker(request: dict, fds: list[int], inherited: list[int]) -> None:
             os.close(fd)
         for target, fd in zip(request["fds"], fds):
             os.dup2(fd, target)
+        for fd in set(fds) - set(request["fds"]):
+            os.close(fd)
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
