@@ -38,6 +38,14 @@ def beam_pipeline(context: ExecutionContext):
     return beam.Pipeline(options=options)
 
 
+def warm_up(context: ExecutionContext) -> None:
+    """At the start of a node that runs Beam pipelines: with ``multi_processing``, the
+    run's worker zygote starts now and imports while the node does its first work."""
+    from . import warm_workers
+
+    warm_workers.prepare(context.beam_pipeline_args)
+
+
 def _remember_dofn_specs() -> None:
     """Make Beam work out each DoFn's state and timer specs once.
 

@@ -30,7 +30,7 @@ from ..artifacts.model import serving_model_path
 from ..dsl import (ExecutionContext, Examples, InferenceResult, Input, Model, ModelBlessing,
                    Output, Parameter, component)
 from ..errors import ExecutionError, InputDataError
-from .beam_io import beam_pipeline, finish_splits, write_split
+from .beam_io import beam_pipeline, finish_splits, warm_up, write_split
 
 DEFAULT_SIGNATURE, DEFAULT_TAG = "serving_default", "serve"
 SPEC_EXAMPLE = ('{"output_columns_spec": [{"predict_output": {"output_columns": '
@@ -146,6 +146,7 @@ def BulkInferrer(examples: Input[Examples], model: Input[Model],
                  model_spec: Parameter[dict] = None, output_example_spec: Parameter[dict] = None,
                  context: ExecutionContext = None):
     """Predict with ``model`` on every example of ``examples`` (see the module doc)."""
+    warm_up(context)  # multi_processing: the worker zygote starts importing now
     import apache_beam as beam
     from tensorflow_serving.apis import prediction_log_pb2
     from tfx_bsl.public.beam import RunInference

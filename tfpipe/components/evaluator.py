@@ -22,7 +22,7 @@ from ..dsl import (ExecutionContext, Examples, Input, Model, ModelBlessing, Mode
 from ..errors import ExecutionError, InputDataError
 from ..artifacts.examples import split_pattern
 from ..artifacts.model import serving_model_path, write_blessing
-from .beam_io import beam_pipeline, read_examples
+from .beam_io import beam_pipeline, read_examples, warm_up
 
 CONFIG_EXAMPLE = ('{"model_specs": [{"label_key": "species"}], "metrics_specs": [{"metrics": '
                   '[{"class_name": "SparseCategoricalAccuracy", "threshold": '
@@ -166,6 +166,7 @@ def Evaluator(examples: Input[Examples], model: Input[Model],
     Analysis as ``eval_config`` (TFMA EvalConfig as a JSON dict) says: metrics, slices,
     value thresholds, and change thresholds against ``baseline_model`` if given; bless
     it if every threshold holds."""
+    warm_up(context)  # multi_processing: the worker zygote starts importing now
     node = context.node_id
     config = parse_eval_config(eval_config, node)
     splits = [example_splits] if isinstance(example_splits, str) else list(example_splits)

@@ -10,7 +10,7 @@ from ..dsl import ExecutionContext, Examples, Output, Parameter, component
 from ..errors import InputDataError
 from . import csv_batches, csv_kinds, spans
 from .beam_io import (DEFAULT_SPLITS, STAGING, beam_pipeline, check_splits, finish_splits,
-                      write_splits)
+                      warm_up, write_splits)
 
 # A new shard after this many records of a split, so that later nodes spread over workers.
 SHARD_RECORDS = 100_000
@@ -159,6 +159,7 @@ def CsvExampleGen(examples: Output[Examples], input_base: Parameter[str],
     ``{YYYY}-{MM}-{DD}/*.csv``, ``{VERSION}``): then the latest span (in its latest
     version) is read, or the one ``range_config`` names, and the artifact records its
     span, version and a fingerprint of the files."""
+    warm_up(context)  # multi_processing: the worker zygote starts importing now
     node = context.node_id
     split_list = check_splits(splits, node)
     chosen = _input_span(input_base, input_pattern, range_config, node)
@@ -200,6 +201,7 @@ def ImportExampleGen(examples: Output[Examples], input_base: Parameter[str],
                      range_config: Parameter[dict] = None, context: ExecutionContext = None):
     """Import TFRecord files of serialized tf.Examples (gzipped or not) from
     ``input_base``, split by hash into ``splits`` buckets; spans as in CsvExampleGen."""
+    warm_up(context)  # multi_processing: the worker zygote starts importing now
     import apache_beam as beam
 
     node = context.node_id

@@ -6,13 +6,14 @@ from ..artifacts.examples import split_pattern
 from ..artifacts.schema import load_schema
 from ..artifacts.statistics import statistics_path
 from ..dsl import ExampleStatistics, Examples, ExecutionContext, Input, Output, Schema, component
-from .beam_io import beam_pipeline, read_examples
+from .beam_io import beam_pipeline, read_examples, warm_up
 
 
 @component
 def StatisticsGen(examples: Input[Examples], statistics: Output[ExampleStatistics],
                   schema: Input[Schema] = None, context: ExecutionContext = None):
     """Compute TensorFlow Data Validation statistics for each split of ``examples``."""
+    warm_up(context)  # multi_processing: the worker zygote starts importing now
     import tensorflow_data_validation as tfdv
 
     options = tfdv.StatsOptions(schema=load_schema(schema.uri) if schema else None)

@@ -27,7 +27,7 @@ from ..errors import InputDataError
 from ..artifacts.examples import split_pattern
 from ..artifacts.schema import load_schema
 from .beam_io import (beam_pipeline, finish_splits, read_examples, read_spilled, spill,
-                      write_split)
+                      warm_up, write_split)
 from .module_file import ReturnsDict, load_user_function, worker_pythonpath
 
 PREPROCESSING_FN = "preprocessing_fn"
@@ -108,6 +108,7 @@ def Transform(examples: Input[list[Examples]], schema: Input[Schema],
     Transform: analyse ``analyze_splits`` (the train split) of every span of
     ``examples``, transform every split of every span. The analysis reuses this node's
     previous analyzer cache unless ``disable_analyzer_cache``."""
+    warm_up(context)  # multi_processing: the worker zygote starts importing now
     import apache_beam as beam
     import tensorflow_transform as tft
     import tensorflow_transform.beam as tft_beam

@@ -51,6 +51,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 
 SWITCH_ENV = "TFPIPE_WARM_WORKERS"  # "0": Beam's own worker processes
 LOG_ENV = "TFPIPE_WARM_WORKERS_LOG"  # a file to append a JSON line to per zygote and worker
@@ -65,13 +66,40 @@ PRELOAD = ("apache_beam.runners.worker.sdk_worker_main", "pyarrow", "tfx_bsl",
 BEAM_WORKER_COMMAND = f"{sys.executable} -m apache_beam.runners.worker.sdk_worker_main"
 _FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT)
 _INT = struct.Struct("!i")
-_STOP_SECONDS = 5
+_STOP_SECONDS = 1
 
 _zygote = None  # the run's zygote (a _Zygote), once a pipeline asked for one
 _LOCK = threading.Lock()
 
 
 # --- in the run's process ------------------------------------------------------------
+
+def prepare(beam_pipeline_args) -> None:
+    """At the start of a node that runs Beam pipelines: if ``beam_pipeline_args`` ask for
+    Beam workers as processes on the local runner, start the run's zygote now (without
+    importing Beam), so that it imports while the node does its own first work."""
+    if _option(beam_pipeline_args, "direct_running_mode") == "multi_processing" \
+            and _local(_option(beam_pipeline_args, "runner")) and _enabled():
+        _start()
+
+
+def _option(args, name: str) -> str | None:
+    args, value = list(args), None
+    for i, arg in enumerate(args):
+        if arg == f"--{name}" and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith(f"--{name}="):
+            value = arg.split("=", 1)[1]
+    return value
+
+
+def _local(runner) -> bool:
+    return runner is None or any(name in str(runner) for name in ("Direct", "FnApi"))
+
+
+def _enabled() -> bool:
+    return os.environ.get(SWITCH_ENV, "1") != "0" and hasattr(os, "pidfd_open")
+
 
 def use_for(options) -> None:
     """Before a Beam pipeline with ``options`` (PipelineOptions) runs: if it runs Beam
@@ -80,10 +108,7 @@ def use_for(options) -> None:
     from apache_beam.options.pipeline_options import DirectOptions, StandardOptions
 
     if options.view_as(DirectOptions).direct_running_mode != "multi_processing" \
-            or os.environ.get(SWITCH_ENV, "1") == "0" or not hasattr(os, "pidfd_open"):
-        return
-    runner = options.view_as(StandardOptions).runner
-    if runner is not None and not any(name in str(runner) for name in ("Direct", "FnApi")):
+            or not _local(options.view_as(StandardOptions).runner) or not _enabled():
         return
     _fork_workers_from_zygote()
     _start()
@@ -127,7 +152,7 @@ class _Zygote:
             listener.listen(128)  # clients wait here while the zygote still imports
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "tfpipe.components.warm_workers", "zygote",
-                 str(listener.fileno()), self.folder],
+                 str(listener.fileno()), self.folder, str(time.time())],
                 stdin=subprocess.PIPE, pass_fds=(listener.fileno(),), start_new_session=True)
         finally:
             listener.close()
@@ -143,7 +168,7 @@ class _Zygote:
 
         try:
             self.process.stdin.close()  # the zygote's cue: kill the workers and exit
-            self.process.wait(_STOP_SECONDS)
+            self.process.wait(_STOP_SECONDS)  # (if still importing: its workers die with it)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
@@ -180,12 +205,12 @@ def _log(**entry) -> None:
     if path:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            os.write(fd, (json.dumps(entry) + "\n").encode())
+            os.write(fd, (json.dumps({**entry, "at": time.time()}) + "\n").encode())
         finally:
             os.close(fd)
 
 
-def _zygote_main(listen_fd: int, folder: str) -> None:
+def _zygote_main(listen_fd: int, folder: str, asked: float) -> None:
     import importlib
     import select
 
@@ -195,7 +220,7 @@ def _zygote_main(listen_fd: int, folder: str) -> None:
             importlib.import_module(module)
         except Exception:  # noqa: BLE001 - a library not installed: its workers import it
             pass
-    _log(zygote=os.getpid(), run=os.getppid())
+    _log(zygote=os.getpid(), run=os.getppid(), asked=asked)  # "at": when it is ready
     workers: dict[int, tuple[int, socket.socket | None]] = {}  # pidfd -> (pid, client)
     clients: dict[int, int] = {}  # client connection's fd -> its worker's pidfd
     poller = select.poll()
@@ -309,7 +334,7 @@ def _become_worker(request: dict, fds: list[int], inherited: list[int]) -> None:
         if "numpy" in sys.modules:
             sys.modules["numpy"].random.seed()
         _log(worker=os.getpid(), parent=os.getppid(), client=request["client"],
-             worker_id=request["env"].get("WORKER_ID"))
+             worker_id=request["env"].get("WORKER_ID"), asked=request["asked"])
         from apache_beam.runners.worker import sdk_worker_main
 
         sys.argv = [sdk_worker_main.__file__]
@@ -359,7 +384,8 @@ def _client_main(address: str) -> None:
         connection.connect(address)
         streams = [fd for fd in (0, 1, 2) if _is_open(fd)]
         request = json.dumps({"env": dict(os.environ), "cwd": os.getcwd(),
-                              "client": os.getpid(), "fds": streams}).encode()
+                              "client": os.getpid(), "fds": streams,
+                              "asked": time.time()}).encode()
         data = _INT.pack(len(request)) + request
         sent = socket.send_fds(connection, [data], streams)
         connection.sendall(data[sent:])
@@ -402,6 +428,6 @@ def _receive_int(connection: socket.socket) -> int:
 
 if __name__ == "__main__":
     if sys.argv[1] == "zygote":
-        _zygote_main(int(sys.argv[2]), sys.argv[3])
+        _zygote_main(int(sys.argv[2]), sys.argv[3], float(sys.argv[4]))
     else:
         _client_main(sys.argv[1])
