@@ -338,8 +338,11 @@ def _become_worker(request: dict, fds: list[int], inherited: list[int]) -> None:
         from apache_beam.runners.worker import sdk_worker_main
 
         sys.argv = [sdk_worker_main.__file__]
+        preloaded = set(sys.modules)
         sdk_worker_main.main(sys.argv)
         code = 0
+        _log(worker_ended=os.getpid(), cpu=sum(os.times()[:2]),  # what PRELOAD missed
+             imported=sorted({m.split(".")[0] for m in set(sys.modules) - preloaded}))
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else 1
     except BaseException:  # noqa: BLE001 - reported as a normal worker would
