@@ -65,18 +65,23 @@ def run(tmp_path):
         return subprocess.Popen(
             [sys.executable, "-m", "tfpipe.cli", "run", str(tmp_path / "pipeline.py"), "-p",
              f"root={tmp_path / 'root'}"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, env={**os.environ, warm_workers.LOG_ENV: str(log)})
+            text=True, env={**os.environ, warm_workers.LOG_ENV: str(log)},
+            start_new_session=True)  # a process group of its own, as in a terminal
     return start, log
+
+
+def _wait_for_a_worker(run: subprocess.Popen, log) -> None:
+    deadline = time.monotonic() + 240
+    while not any("worker" in e for e in _entries(log)):  # a Beam pipeline is running
+        assert run.poll() is None and time.monotonic() < deadline, run.stdout.read()
+        time.sleep(0.05)
 
 
 @pytest.mark.slow
 def test_a_sigkilled_run_leaves_no_zygote_worker_or_client_and_the_rerun_forks_its_own(run):
     start, log = run
     first = start()
-    deadline = time.monotonic() + 240
-    while not any("worker" in e for e in _entries(log)):  # a Beam pipeline is running
-        assert first.poll() is None and time.monotonic() < deadline, first.stdout.read()
-        time.sleep(0.05)
+    _wait_for_a_worker(first, log)
     (zygote,) = [e for e in _entries(log) if "zygote" in e]
     os.kill(zygote["run"], signal.SIGKILL)  # the run's process, not its `tfpipe run` parent
     out, _ = first.communicate(timeout=120)
@@ -96,6 +101,17 @@ def test_a_sigkilled_run_leaves_no_zygote_worker_or_client_and_the_rerun_forks_i
     assert len(workers) >= 2 * 2, "two workers for each of the two Beam pipelines"
     assert {w["parent"] for w in workers} == set(zygotes)
     assert not _left(entries, within=0), "nothing of the run is left after it ended"
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_run_and_leaves_no_zygote_worker_or_client(run):
+    start, log = run
+    interrupted = start()
+    _wait_for_a_worker(interrupted, log)
+    os.killpg(interrupted.pid, signal.SIGINT)  # Ctrl-C: the terminal's process group
+    out, _ = interrupted.communicate(timeout=120)
+    assert interrupted.returncode == 130, out
+    assert not _left(_entries(log)), "the zygote, its workers and their clients end with it"
 
 
 def test_the_worker_command_is_a_light_client():
