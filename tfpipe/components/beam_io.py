@@ -82,8 +82,14 @@ def split_index(record: bytes, splits: list[tuple[str, int]]) -> int:
     """Which split a record goes to: a stable hash of its bytes over the buckets, the
     buckets dealt to the splits in name order, so the assignment does not depend on
     the order of the ``splits`` dict (which JSON and KFP's Struct do not keep)."""
+    return split_indices([record], splits)[0]
+
+
+def split_indices(records: list[bytes], splits: list[tuple[str, int]]) -> list[int]:
+    """``split_index`` of each record (the bucket table looked up once)."""
     table = _bucket_splits(tuple(map(tuple, splits)))
-    return table[int.from_bytes(hashlib.md5(record).digest()[:8], "little") % len(table)]
+    md5, from_bytes, buckets = hashlib.md5, int.from_bytes, len(table)
+    return [table[from_bytes(md5(r).digest()[:8], "little") % buckets] for r in records]
 
 
 @functools.lru_cache(maxsize=64)
@@ -233,8 +239,9 @@ STAGING = ".staging"
 def _write_shards(batches, examples_uri: str, route, label: str,
                   records_per_shard: int | None = None) -> None:
     """Write batches of ``([(key, serialized example)], rows)`` as gzipped TFRecords in
-    the ``Split-<route(key)>/`` folders; ``rows``, if not None, is the same examples as
-    an Arrow RecordBatch, written as the shards' Arrow twins (``arrow_twins``).
+    the ``Split-<name>/`` folders ``route(keys)`` names, one per key; ``rows``, if not
+    None, is the same examples as an Arrow RecordBatch, written as the shards' Arrow
+    twins (``arrow_twins``).
 
     Each bundle writes one shard per split (a new one after every ``records_per_shard``
     records, if given, so that later nodes can spread the reading over workers) with
@@ -250,8 +257,8 @@ def _write_shards(batches, examples_uri: str, route, label: str,
         def process(self, batch):
             pairs, rows = batch
             by_split: dict[str, list[int]] = {}
-            for i, (key, _) in enumerate(pairs):
-                by_split.setdefault(route(key), []).append(i)
+            for i, split in enumerate(route([key for key, _ in pairs])):
+                by_split.setdefault(split, []).append(i)
             for split, indices in by_split.items():
                 while indices:
                     shard = self.open.get(split) or self.open.setdefault(
@@ -281,7 +288,8 @@ def write_splits(keyed_batches, examples_uri: str, splits: list[tuple[str, int]]
     RecordBatch of the same examples, or None), each record in the split its key hashes
     to (see ``split_index``)."""
     names = [name for name, _ in splits]
-    _write_shards(keyed_batches, examples_uri, lambda key: names[split_index(key, splits)],
+    _write_shards(keyed_batches, examples_uri,
+                  lambda keys: [names[i] for i in split_indices(keys, splits)],
                   "WriteSplits", records_per_shard)
 
 
@@ -293,7 +301,7 @@ def write_split(record_batches, examples_uri: str, split: str, label: str = "") 
     label = label or split
     keyed = record_batches | f"Key[{label}]" >> beam.Map(
         lambda batch: ([(None, r) for r in batch], None))
-    _write_shards(keyed, examples_uri, lambda _: split, f"Write[{label}]")
+    _write_shards(keyed, examples_uri, lambda keys: [split] * len(keys), f"Write[{label}]")
 
 
 class _Shard:
