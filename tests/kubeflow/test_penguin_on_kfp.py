@@ -61,7 +61,7 @@ def _names(properties: dict) -> set[str]:
 
 def _files(folder: Path) -> list[str]:
     """Relative file names; shard names (random per bundle) as a pattern."""
-    return sorted({re.sub(r"-[0-9a-f]{8,}(?=\.gz$)", "-*", str(p.relative_to(folder)))
+    return sorted({re.sub(r"-[0-9a-f]{8,}(?=\.gz(\.arrow)?$)", "-*", str(p.relative_to(folder)))
                    for p in folder.rglob("*")
                    if p.is_file() and not any(v in p.name for v in VOLATILE)})
 

@@ -107,7 +107,8 @@ def _list_column(cells, kind: int):
 
 
 class EncodeBatch:
-    """(lines, columns) -> [(line, serialized tf.Example)] with tfx-bsl's encoder."""
+    """(lines, columns) -> ([(line, serialized tf.Example)], the RecordBatch encoded)
+    with tfx-bsl's encoder."""
 
     def __init__(self, header: list[str]):
         self.header = header
@@ -122,4 +123,4 @@ class EncodeBatch:
             self._encoder = example_coder.RecordBatchToExamplesEncoder()
         batch = pa.RecordBatch.from_arrays(
             [_list_column(col, kind) for col, kind in zip(columns, kinds)], self.header)
-        return list(zip(lines, self._encoder.encode(batch)))
+        return list(zip(lines, self._encoder.encode(batch))), batch

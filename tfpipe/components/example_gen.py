@@ -8,7 +8,7 @@ import os
 from ..artifacts.base import split_folder
 from ..dsl import ExecutionContext, Examples, Output, Parameter, component
 from ..errors import InputDataError
-from . import csv_batches, csv_kinds, spans
+from . import arrow_twins, csv_batches, csv_kinds, spans
 from .beam_io import (DEFAULT_SPLITS, STAGING, beam_pipeline, check_splits, finish_splits,
                       warm_up, write_splits)
 
@@ -85,8 +85,8 @@ def _KindsCombine(width: int):
 
 
 def _ToExamples(header: list[str], kinds: list[int], node: str):
-    """A Beam DoFn: one of ``csv_batches.sources`` -> batches of (split key, serialized
-    tf.Example) converted with ``kinds``, and on the "kinds" output each batch's own
+    """A Beam DoFn: one of ``csv_batches.sources`` -> batches of ([(split key, serialized
+    tf.Example)], the same rows as an Arrow RecordBatch) converted with ``kinds``, and on the "kinds" output each batch's own
     column kinds. A batch wider than ``kinds`` (an integer column meeting a float) is
     not converted: the caller converts again with the merged kinds."""
     import apache_beam as beam
@@ -140,10 +140,11 @@ def _widened(header: list[str], sampled: list[int], found: list[int]) -> str:
 
 
 def _discard(uri: str, split_list) -> None:
-    """Drop the shards written so far (and the staging folder)."""
+    """Drop the shards written so far, their Arrow twins and the staging folder."""
     import tensorflow as tf
 
-    for folder in [os.path.join(uri, STAGING)] + [split_folder(uri, n) for n, _ in split_list]:
+    for folder in [os.path.join(uri, STAGING), os.path.join(uri, arrow_twins.FOLDER)] + [
+            split_folder(uri, n) for n, _ in split_list]:
         if tf.io.gfile.exists(folder):
             tf.io.gfile.rmtree(folder)
 
@@ -212,7 +213,7 @@ def ImportExampleGen(examples: Output[Examples], input_base: Parameter[str],
         records = (p | "Files" >> beam.Create(files)
                      | "Read" >> beam.io.ReadAllFromTFRecord(with_filename=False)
                      | "Batch" >> beam.BatchElements(min_batch_size=1000, max_batch_size=1000)
-                     | "Key" >> beam.Map(lambda batch: [(rec, rec) for rec in batch]))
+                     | "Key" >> beam.Map(lambda batch: ([(rec, rec) for rec in batch], None)))
         write_splits(records, examples.uri, split_list)
     finish_splits(examples.uri, split_list)
     _check_not_empty(examples, split_list, node, input_base)

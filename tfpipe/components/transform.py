@@ -26,6 +26,7 @@ from ..dsl import (Examples, ExecutionContext, Input, Output, Parameter, Schema,
 from ..errors import InputDataError
 from ..artifacts.examples import split_pattern
 from ..artifacts.schema import load_schema
+from . import arrow_twins
 from .beam_io import (beam_pipeline, finish_splits, read_examples, read_spilled, spill,
                       warm_up, write_split)
 from .module_file import ReturnsDict, load_user_function, worker_pythonpath
@@ -170,14 +171,17 @@ def Transform(examples: Input[list[Examples]], schema: Input[Schema],
             p, updated_analyzer_cache.uri, sorted(keys))
         _ = transform_fn | "WriteTransformGraph" >> tft_beam.WriteTransformFn(
             transform_graph.uri)
-        # What the analysis reads is spilled as it passes, as Arrow files, and read back
-        # to be transformed once the analysis is done: streamed (memory stays flat, where
-        # Beam would hold a PCollection read once for both), and decoded once. Every span
-        # of a split not analysed (cached, or not in analyze_splits) is read in one step.
+        # What the analysis decodes is spilled as it passes, as Arrow files, and read
+        # back to be transformed once the analysis is done: streamed (memory stays flat,
+        # where Beam would hold a PCollection read once for both), and decoded once.
+        # Examples with Arrow twins are not decoded: they are read again. Every span of
+        # a split not spilled (twinned, cached, or not in analyze_splits) is read in one
+        # step.
         spill_dir = os.path.join(context.make_tmp_dir(), "spill")
         os.makedirs(spill_dir, exist_ok=True)
         spilled = {key: spill(data, key.key, spill_dir)
-                   for key, data in analyze_data.items() if data is not None}
+                   for key, data in analyze_data.items() if data is not None and
+                   not arrow_twins.all_twinned(patterns([keys[key][0]], keys[key][1]))}
         for split in splits:
             parts = [read_spilled(p, key.key, spilled[key])
                      for key in sorted(spilled) if keys[key][1] == split]
