@@ -44,7 +44,8 @@ def warm_up(context: ExecutionContext) -> None:
     run's worker zygote starts now and imports while the node does its first work."""
     from . import warm_workers
 
-    warm_workers.prepare(context.beam_pipeline_args)
+    if context is not None:
+        warm_workers.prepare(context.beam_pipeline_args)
 
 
 def _remember_dofn_specs() -> None:
