@@ -7,6 +7,7 @@ and the fix, and renders them as one readable message. The CLI turns any
 """
 from __future__ import annotations
 
+import errno
 import os
 import traceback
 
@@ -120,6 +121,26 @@ class NodeSkipped(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+_FULL_DISK = (errno.ENOSPC, errno.EDQUOT)
+
+
+def out_of_space(exc: BaseException) -> str | None:
+    """The system's words for a full disk (or quota) if that is what ``exc`` is, also when
+    a library reports it in its own exception (TensorFlow's ResourceExhaustedError, which
+    Beam re-raises as a RuntimeError); None otherwise."""
+    if isinstance(exc, OSError) and exc.errno in _FULL_DISK:
+        return exc.strerror
+    text = str(exc)
+    return next((os.strerror(code) for code in _FULL_DISK if os.strerror(code) in text), None)
+
+
+class DiskFull(OSError):
+    """A full disk met inside a Beam DoFn, raised as an ``OSError`` with its errno, which
+    Beam passes on as it is (without logging it with a traceback)."""
+
+    _tagged_with_step = True
 
 
 def user_frame(exc: BaseException) -> str | None:

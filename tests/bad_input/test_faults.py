@@ -97,6 +97,41 @@ def test_a_full_disk_fails_the_node_and_keeps_the_store(tmp_path):
             ["FAILED", "COMPLETE"]
 
 
+EXAMPLE_GEN = textwrap.dedent('''
+    import tfpipe
+    from tfpipe.components import CsvExampleGen
+
+    def create_pipeline(root, data):
+        return tfpipe.Pipeline("gen", root, [CsvExampleGen(input_base=data)])
+''')
+
+
+def test_a_full_disk_inside_a_beam_node_is_named_and_frees_its_space(tmp_path):
+    """CsvExampleGen's Beam writers meet a full disk (TensorFlow's and Arrow's errors,
+    re-raised by Beam): the same one message as any node, no traceback, the shards and
+    Arrow twins it had open closed and removed, so the store still records the failure;
+    with room, the next run completes."""
+    (tmp_path / "pipeline.py").write_text(EXAMPLE_GEN)
+    data = Path(__file__).resolve().parents[2] / "pipelines" / "taxi" / "data"
+    with _tmpfs(tmp_path / "disk", "size=1600k") as disk:
+        args = ["run", str(tmp_path / "pipeline.py"), "-p", f"root={disk / 'root'}",
+                "-p", f"data={data}"]
+        full = run_cli(*args)
+        assert full.returncode == 3, full.stdout + full.stderr
+        assert "Error (execution failed): [CsvExampleGen] CsvExampleGen ran out of disk space " \
+               f"writing {disk}/root/CsvExampleGen/examples/1: No space left on device." \
+               in full.stderr
+        assert "this node's outputs were removed" in full.stderr
+        assert "Traceback" not in full.stderr and full.stderr.count("Error (") == 1
+        assert not any((disk / "root" / "CsvExampleGen" / "examples").iterdir())
+        subprocess.run(["mount", "-o", "remount,size=8m", str(disk)], check=True)
+        again = run_cli(*args)
+        assert again.returncode == 0, again.stdout + again.stderr
+        store = Store(disk / "root" / "metadata.sqlite")
+        assert [store.state(e) for e in store.executions("gen", "CsvExampleGen")] == \
+            ["FAILED", "COMPLETE"]
+
+
 def test_a_read_only_pipeline_root_is_refused_before_anything_runs(tmp_path):
     (tmp_path / "pipeline.py").write_text(WRITER)
     with _tmpfs(tmp_path / "disk", "ro", "size=1m") as disk:

@@ -60,8 +60,9 @@ class TwinWriter:
         self._writer.write_batch(batch)
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
 
 
 def read_twin(path: str, batch_size: int, schema=None):

@@ -2,13 +2,15 @@
 spilling decoded batches, splitting, writing shards."""
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import hashlib
 import os
 
 from ..artifacts.base import split_folder
 from ..dsl.context import ExecutionContext
-from ..errors import ExecutionError
+from ..errors import DiskFull, ExecutionError, out_of_space
 from . import arrow_twins
 
 TFRECORD_PREFIX = "data_tfrecord"
@@ -272,25 +274,43 @@ def _write_shards(batches, examples_uri: str, route, label: str,
             by_split: dict[str, list[int]] = {}
             for i, split in enumerate(route([key for key, _ in pairs])):
                 by_split.setdefault(split, []).append(i)
-            for split, indices in by_split.items():
-                while indices:
-                    shard = self.open.get(split) or self.open.setdefault(
-                        split, _Shard(examples_uri, split, twin=rows is not None))
-                    room = len(indices) if records_per_shard is None else \
-                        records_per_shard - shard.count
-                    now, indices = indices[:room], indices[room:]
-                    shard.write([pairs[i][1] for i in now],
-                                None if rows is None else rows.take(now))
-                    if shard.count == records_per_shard:
-                        shard.close()
-                        self.closed.append(self.open.pop(split))
+            with self._abandoned_on_failure():
+                for split, indices in by_split.items():
+                    while indices:
+                        shard = self.open.get(split) or self.open.setdefault(
+                            split, _Shard(examples_uri, split, twin=rows is not None))
+                        room = len(indices) if records_per_shard is None else \
+                            records_per_shard - shard.count
+                        now, indices = indices[:room], indices[room:]
+                        shard.write([pairs[i][1] for i in now],
+                                    None if rows is None else rows.take(now))
+                        if shard.count == records_per_shard:
+                            shard.close()
+                            self.closed.append(self.open.pop(split))
 
         def finish_bundle(self):
-            for shard in self.open.values():
-                shard.close()
-            for shard in [*self.closed, *self.open.values()]:
-                shard.move_into_place()
+            with self._abandoned_on_failure():
+                for shard in self.open.values():
+                    shard.close()
+                for shard in [*self.closed, *self.open.values()]:
+                    shard.move_into_place()
             self.open, self.closed = {}, []
+
+        @contextlib.contextmanager
+        def _abandoned_on_failure(self):
+            """On a failure (a full disk), close every file this bundle has open: a
+            deleted file still open keeps its space, which the node's clean-up would
+            otherwise not get back."""
+            try:
+                yield
+            except BaseException as exc:
+                for shard in self.open.values():
+                    shard.abandon()
+                self.open, self.closed = {}, []
+                full = out_of_space(exc)
+                if full:
+                    raise DiskFull(errno.ENOSPC, full, examples_uri) from exc
+                raise
 
     batches | label >> beam.ParDo(WriteShards())
 
@@ -345,6 +365,15 @@ class _Shard:
         self.writer.close()
         if self.twin is not None:
             self.twin.close()
+
+    def abandon(self) -> None:
+        """Close the files, whatever state they are in (a failed write)."""
+        for close in (self.writer.close, self.twin.close if self.twin else None):
+            try:
+                if close is not None:
+                    close()
+            except Exception:  # noqa: BLE001 - already failing: the first error is the one
+                pass
 
     def move_into_place(self) -> None:
         """The twin first: a shard in place always has its twin beside it."""

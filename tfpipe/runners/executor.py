@@ -1,7 +1,6 @@
 """Finding a node's executor function and calling it with typed arguments."""
 from __future__ import annotations
 
-import errno
 import importlib
 import inspect
 from typing import Any, Callable
@@ -11,7 +10,7 @@ from ..artifacts import Artifact
 from ..dsl.component import CONTEXT_ARG, Component
 from ..dsl.context import ExecutionContext
 from ..dsl.loader import load_module_from_file
-from ..errors import ExecutionError, TfpipeError, UserCodeError, user_frame
+from ..errors import ExecutionError, TfpipeError, UserCodeError, out_of_space, user_frame
 
 
 def load_executor(node: NodeIR) -> Callable:
@@ -64,10 +63,11 @@ def as_tfpipe_error(exc: BaseException, node: NodeIR) -> TfpipeError:
         if exc.node is None:
             exc.node = node.id
         return exc
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        where = f" writing {exc.filename}" if exc.filename else ""
+    full = out_of_space(exc)
+    if full:
+        where = f" writing {exc.filename}" if isinstance(exc, OSError) and exc.filename else ""
         return ExecutionError(f"{node.component} ran out of disk space{where}: "
-                              f"{exc.strerror}.", node=node.id,
+                              f"{full}.", node=node.id,
                               fix="free space on the disk that holds the pipeline root "
                               "(`df -h` shows it), or set pipeline_root to a larger disk; "
                               "this node's outputs were removed")
