@@ -8,6 +8,7 @@ import pytest
 import tfpipe
 from tfpipe.errors import InputDataError, UserCodeError
 
+from ..test_warm_workers import _entries, _left
 from .penguin_pipeline import FEATURES, LABEL, data_nodes, read_split
 
 NAME = "transform-test"
@@ -94,8 +95,6 @@ def test_an_edited_module_file_runs_as_edited_in_the_same_process(root, outputs,
 def test_transform_runs_on_beam_worker_processes(tmp_path, outputs, monkeypatch):
     """Two Beam worker processes, forked from the run's warm zygote: the same examples,
     schema and transformed values as one worker, and no process left after the run."""
-    import json
-
     import tensorflow_transform as tft
 
     from tfpipe.components import warm_workers
@@ -127,21 +126,11 @@ def test_transform_runs_on_beam_worker_processes(tmp_path, outputs, monkeypatch)
     assert graphs[0].raw_metadata.schema == graphs[1].raw_metadata.schema  # SchemaGen's
     assert graphs[0].transformed_metadata.schema == graphs[1].transformed_metadata.schema
 
-    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    entries = _entries(log)
     zygotes = [e["zygote"] for e in entries if "zygote" in e]
     workers = [e for e in entries if "worker" in e]
     assert len(zygotes) == 1, "one zygote for the whole run"
     assert len(workers) >= 2 * 3, "two workers for each of the run's Beam pipelines"
     assert {w["parent"] for w in workers} == set(zygotes), "every worker forked from it"
-    left = [pid for pid in zygotes + [w["worker"] for w in workers] + [w["client"] for w in workers]
-            if _alive(pid)]
+    left = _left(entries, within=0)
     assert not left, f"processes of the run left after it ended: {left}"
-
-
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` still runs (a zombie waiting to be reaped does not)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
