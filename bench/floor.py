@@ -16,7 +16,7 @@ The libraries are imported first; the work alone is timed and printed as
   in a first pass, then a second pass converting the columns to Arrow list columns,
   encoding them with tfx-bsl's ``RecordBatchToExamplesEncoder`` and writing each
   record with TensorFlow's TFRecord writer (tfpipe's gzip options) into the split its
-  line hashes to (``beam_io.split_index``). Two streaming passes: memory stays bounded.
+  line hashes to (``shards.split_index``). Two streaming passes: memory stays bounded.
 - StatisticsGen: ``tfdv.generate_statistics_from_tfrecord`` on each split's files.
 - SchemaGen / ExampleValidator: ``tfdv.infer_schema`` / ``tfdv.validate_statistics`` on
   the same statistics.
@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TAXI = ROOT / "pipelines" / "taxi"
 sys.path.insert(0, str(ROOT))
 
-from tfpipe.components.beam_io import DEFAULT_SPLITS, split_index, tfrecord_options  # noqa: E402
+from tfpipe.components.shards import DEFAULT_SPLITS, split_index, tfrecord_options  # noqa: E402
 from tfpipe.components.csv_kinds import _FLOAT, _INT  # noqa: E402
 
 RECORDS = "data_tfrecord"

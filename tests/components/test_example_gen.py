@@ -96,7 +96,7 @@ def _reference(text: str, splits: list[tuple[str, int]]) -> dict[str, list[bytes
 
     import tensorflow as tf
 
-    from tfpipe.components.beam_io import split_index
+    from tfpipe.components.shards import split_index
 
     lines = [line for line in text.encode().split(b"\n")[1:] if line.strip()]
     keys = [line[:-1] if line.endswith(b"\r") else line for line in lines]

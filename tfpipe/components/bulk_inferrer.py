@@ -30,7 +30,8 @@ from ..artifacts.model import serving_model_path
 from ..dsl import (ExecutionContext, Examples, InferenceResult, Input, Model, ModelBlessing,
                    Output, Parameter, component)
 from ..errors import ExecutionError, InputDataError
-from .beam_io import beam_pipeline, finish_splits, warm_up, write_split
+from .beam_io import beam_pipeline, warm_up
+from .shards import finish_splits, write_split
 
 DEFAULT_SIGNATURE, DEFAULT_TAG = "serving_default", "serve"
 SPEC_EXAMPLE = ('{"output_columns_spec": [{"predict_output": {"output_columns": '

@@ -27,8 +27,8 @@ from ..errors import InputDataError
 from ..artifacts.examples import split_pattern
 from ..artifacts.schema import load_schema
 from . import arrow_twins
-from .beam_io import (beam_pipeline, finish_splits, read_examples, read_spilled, spill,
-                      warm_up, write_split)
+from .beam_io import beam_pipeline, read_examples, read_spilled, spill, warm_up
+from .shards import finish_splits, write_split
 from .module_file import ReturnsDict, load_user_function, worker_pythonpath
 
 PREPROCESSING_FN = "preprocessing_fn"

@@ -61,7 +61,8 @@ PRELOAD = ("apache_beam.runners.worker.sdk_worker_main", "pyarrow", "tfx_bsl",
            "tfx_bsl.coders.example_coder", "tfx_bsl.tfxio.record_based_tfxio",
            "tfx_bsl.public.tfxio", "tensorflow", "tensorflow_data_validation",
            "tensorflow_transform", "tensorflow_transform.beam", "tfpipe.components",
-           "tfpipe.components.beam_io", "tfpipe.components.arrow_twins")
+           "tfpipe.components.beam_io", "tfpipe.components.shards",
+           "tfpipe.components.arrow_twins")
 # The command Beam 2.60's FnApiRunner gives multi_processing workers (fn_runner.py).
 BEAM_WORKER_COMMAND = f"{sys.executable} -m apache_beam.runners.worker.sdk_worker_main"
 _FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT)
