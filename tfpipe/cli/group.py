@@ -17,21 +17,6 @@ the run or artifact asked for is not in it), 130 interrupted (Ctrl-C or SIGTERM)
 docs/user-guide.md."""
 
 
-def quiet_libraries() -> None:
-    """TensorFlow, absl and Beam talk a lot; keep the user's terminal readable."""
-    import logging
-    import warnings
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
-    for category in (FutureWarning, DeprecationWarning, UserWarning):
-        warnings.filterwarnings("ignore", category=category)
-    for name in ("apache_beam", "tensorflow", "absl", "tfx_bsl", "tensorflow_transform",
-                 "tensorflow_data_validation", "root"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    logging.getLogger().setLevel(logging.ERROR)
-
-
 def parse_params(values: tuple[str, ...]) -> dict:
     params = {}
     for item in values:

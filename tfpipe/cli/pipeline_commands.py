@@ -5,7 +5,8 @@ import sys
 
 import click
 
-from .group import main, param_option, parse_params, quiet_libraries, verbose_option
+from ..quiet import quiet_libraries
+from .group import main, param_option, parse_params, verbose_option
 
 
 @main.command()

@@ -6,7 +6,8 @@ import os
 
 import click
 
-from .group import main, open_client, quiet_libraries, store_options
+from ..quiet import quiet_libraries
+from .group import main, open_client, store_options
 
 
 @main.command(name="runs")

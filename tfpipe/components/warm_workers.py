@@ -5,8 +5,9 @@ TFDV and TFT (about 7 s a worker, a pipeline each) before doing any work.
 How it goes, within one run (one process running the pipeline's nodes):
 
 - The first Beam pipeline asking for ``--direct_running_mode=multi_processing`` (see
-  ``beam_io.beam_pipeline``) starts the **zygote**: ``python -m
-  tfpipe.components.warm_workers zygote``, in a session of its own, which imports
+  ``beam_io.beam_pipeline``) starts the **zygote** (``_zygote_main``, in a Python
+  process and a session of its own), which quiets the libraries as the run does
+  (``tfpipe.quiet``) and imports
   Beam's ``sdk_worker_main``, pyarrow, tfx-bsl, TensorFlow, TFDV, TFT and tfpipe's
   components (imports only: no TensorFlow op runs, no gRPC channel or server is made,
   no Python thread starts) and then waits on a unix socket the run made for it.
@@ -69,6 +70,11 @@ _FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT)
 _INT = struct.Struct("!i")
 _STOP_SECONDS = 1
 
+# The zygote's command: as ``-c``, not ``-m`` (runpy would warn that tfpipe.components
+# imported this module before running it).
+_ZYGOTE_MAIN = ("import sys; from tfpipe.components.warm_workers import _zygote_main; "
+                "_zygote_main(int(sys.argv[1]), sys.argv[2], float(sys.argv[3]))")
+
 _zygote = None  # the run's zygote (a _Zygote), once a pipeline asked for one
 _LOCK = threading.Lock()
 
@@ -76,9 +82,10 @@ _LOCK = threading.Lock()
 # --- in the run's process ------------------------------------------------------------
 
 def prepare(beam_pipeline_args) -> None:
-    """At the start of a node that runs Beam pipelines: if ``beam_pipeline_args`` ask for
-    Beam workers as processes on the local runner, start the run's zygote now (without
-    importing Beam), so that it imports while the node does its own first work."""
+    """At the start of a run, and of a node that runs Beam pipelines: if
+    ``beam_pipeline_args`` ask for Beam workers as processes on the local runner, start
+    the run's zygote now unless it runs (without importing Beam), so that it imports
+    while the run does its own first work."""
     if _option(beam_pipeline_args, "direct_running_mode") == "multi_processing" \
             and _local(_option(beam_pipeline_args, "runner")) and _enabled():
         _start()
@@ -152,7 +159,7 @@ class _Zygote:
             listener.bind(address)
             listener.listen(128)  # clients wait here while the zygote still imports
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "tfpipe.components.warm_workers", "zygote",
+                [sys.executable, "-c", _ZYGOTE_MAIN,
                  str(listener.fileno()), self.folder, str(time.time())],
                 stdin=subprocess.PIPE, pass_fds=(listener.fileno(),), start_new_session=True)
         finally:
@@ -215,6 +222,9 @@ def _zygote_main(listen_fd: int, folder: str, asked: float) -> None:
     import importlib
     import select
 
+    from tfpipe.quiet import quiet_if_asked
+
+    quiet_if_asked()  # before the imports, which warn; its workers inherit it
     listener = socket.socket(fileno=listen_fd)
     for module in PRELOAD:
         try:
@@ -270,6 +280,9 @@ def _zygote_main(listen_fd: int, folder: str, asked: float) -> None:
             os.rmdir(folder)
         except OSError:
             pass
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        os._exit(0)  # not Python's exit: unloading TensorFlow and the rest takes ~1 s
 
 
 def _kill(pid: int) -> None:
@@ -431,7 +444,4 @@ def _receive_int(connection: socket.socket) -> int:
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "zygote":
-        _zygote_main(int(sys.argv[2]), sys.argv[3], float(sys.argv[4]))
-    else:
-        _client_main(sys.argv[1])
+    _client_main(sys.argv[1])

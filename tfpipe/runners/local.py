@@ -30,11 +30,14 @@ def run_locally(pipeline: Pipeline | PipelineIR, *, listener: events.Listener = 
     listener(events.RunStarted(ir.name, len(ir.nodes), part))
     try:
         with pipeline_lock(ir.pipeline_root, ir.name, emit=listener), stop_signals_raise():
+            # multi_processing: the run's Beam worker zygote imports from now on, beside
+            # the run's own start (its nodes start it too, where none runs yet)
+            warm_workers.prepare(ir.beam_pipeline_args)
             supervise.announce(ir.name, ir.pipeline_root, ir.metadata)
             result = scheduler.run(ir, listener=listener, from_node=from_node,
                                    to_node=to_node, parallelism=parallelism, trigger=trigger)
     finally:
-        warm_workers.stop()  # the run's Beam worker zygote, if a node started one
+        warm_workers.stop()  # the run's Beam worker zygote, if there is one
     counts = {s: sum(r.status == s for r in result.results.values())
               for s in ("ran", "cached", "failed", "skipped")}
     listener(events.RunFinished(ir.name, result.succeeded, result.duration, counts,

@@ -1,0 +1,35 @@
+"""Keeping the libraries' chatter off the user's terminal (a leaf module).
+
+TensorFlow, absl, Beam and Google's client libraries log and warn a lot. ``tfpipe run``
+(unless ``--verbose``) quiets them in its own process with ``quiet_libraries``; that also
+marks the environment, so the processes a run starts from Python (the warm-worker
+zygote and the Beam workers forked from it) quiet themselves with ``quiet_if_asked``.
+"""
+from __future__ import annotations
+
+import os
+
+QUIET_ENV = "TFPIPE_QUIET_LIBRARIES"
+_LOGGERS = ("apache_beam", "tensorflow", "absl", "tfx_bsl", "tensorflow_transform",
+            "tensorflow_data_validation", "tensorflow_model_analysis", "root")
+
+
+def quiet_libraries() -> None:
+    """Only errors from the libraries, here and in the Python processes started below."""
+    import logging
+    import warnings
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+    os.environ[QUIET_ENV] = "1"
+    for category in (FutureWarning, DeprecationWarning, UserWarning):
+        warnings.filterwarnings("ignore", category=category)
+    for name in _LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
+    logging.getLogger().setLevel(logging.ERROR)
+
+
+def quiet_if_asked() -> None:
+    """In a process a quiet run started: be quiet too."""
+    if os.environ.get(QUIET_ENV) == "1":
+        quiet_libraries()
