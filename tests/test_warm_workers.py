@@ -101,6 +101,9 @@ def test_a_sigkilled_run_leaves_no_zygote_worker_or_client_and_the_rerun_forks_i
     assert len(workers) >= 2 * 2, "two workers for each of the two Beam pipelines"
     assert {w["parent"] for w in workers} == set(zygotes)
     assert not _left(entries, within=0), "nothing of the run is left after it ended"
+    chatter = [line for line in out.splitlines() if "Warning" in line or "warn(" in line
+               or line.startswith(("INFO:", "WARNING:")) or " tensorflow/" in line]
+    assert not chatter, "the zygote and its workers keep the libraries quiet, as the run does"
 
 
 @pytest.mark.slow
