@@ -89,9 +89,49 @@ def warm_start(model, base_model_dir: str | None) -> bool:
 
     if not base_model_dir:
         return False
+    if _restore_layer_weights(model, base_model_dir):
+        return True
     base = keras.models.load_model(base_model_dir, compile=False)
     weights = base.get_weights()
     if [w.shape for w in weights] != [tuple(w.shape) for w in model.weights]:
         return False
     model.set_weights(weights)
+    return True
+
+
+def _restore_layer_weights(model, base_model_dir: str) -> bool:
+    """``warm_start``'s fast way: the layers' weights read from the checkpoint inside the
+    SavedModel (milliseconds, where loading the Keras model takes about 1.3 s). Keras
+    saves a functional or Sequential model's layers that have weights as
+    ``layer_with_weights-<i>``; the same layers of ``model`` are restored from there
+    (not the optimizer's state or the metrics: the same as copying the weights). False,
+    changing nothing, if the checkpoint is not laid out so or any weight differs in
+    shape: ``warm_start`` then loads the model."""
+    import os
+
+    import tensorflow as tf
+
+    path = os.path.join(base_model_dir, "variables", "variables")
+    layers = [layer for layer in model.layers if layer.weights]
+    try:
+        saved = dict(tf.train.list_variables(path))
+    except (tf.errors.OpError, ValueError):
+        return False
+    if not layers or len({n.split("/")[0] for n in saved
+                          if n.startswith("layer_with_weights-")}) != len(layers):
+        return False
+    for i, layer in enumerate(layers):  # a weight resized: known before reading
+        for weight in layer.weights:
+            attribute = weight.name.rsplit("/", 1)[-1].split(":")[0]
+            shape = saved.get(f"layer_with_weights-{i}/{attribute}/.ATTRIBUTES/VARIABLE_VALUE")
+            if shape is not None and list(shape) != list(weight.shape):
+                return False
+    before = model.get_weights()
+    checkpoint = tf.train.Checkpoint(**{f"layer_with_weights-{i}": layer
+                                        for i, layer in enumerate(layers)})
+    try:
+        checkpoint.read(path).expect_partial().assert_existing_objects_matched()
+    except (AssertionError, ValueError, tf.errors.OpError):
+        model.set_weights(before)
+        return False
     return True
