@@ -100,6 +100,9 @@ def test_a_sigkilled_run_leaves_no_zygote_worker_or_client_and_the_rerun_forks_i
     assert len(zygotes) == 1 and zygotes[0] not in _processes(killed)
     assert len(workers) >= 2 * 2, "two workers for each of the two Beam pipelines"
     assert {w["parent"] for w in workers} == set(zygotes)
+    [idle] = [e for e in entries if "zygote_idle" in e]
+    assert idle["imported"] == list(warm_workers.PRELOAD_WHEN_IDLE), \
+        "with the first workers forked, the zygote imports what later nodes' workers need"
     assert not _left(entries, within=0), "nothing of the run is left after it ended"
     chatter = [line for line in out.splitlines() if "Warning" in line or "warn(" in line
                or line.startswith(("INFO:", "WARNING:")) or " tensorflow/" in line]

@@ -16,7 +16,7 @@ def beam_pipeline(context: ExecutionContext):
 
     from . import warm_workers
 
-    _remember_dofn_specs()
+    remember_dofn_specs()
     options = PipelineOptions(list(context.beam_pipeline_args))
     warm_workers.use_for(options)  # multi_processing: workers forked from a warm zygote
     return beam.Pipeline(options=options)
@@ -31,7 +31,7 @@ def warm_up(context: ExecutionContext) -> None:
         warm_workers.prepare(context.beam_pipeline_args)
 
 
-def _remember_dofn_specs() -> None:
+def remember_dofn_specs() -> None:
     """Make Beam work out each DoFn's state and timer specs once.
 
     Beam 2.60 asks for them four to six times per DoFn while it builds, translates and

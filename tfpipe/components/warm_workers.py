@@ -4,13 +4,15 @@ TFDV and TFT (about 7 s a worker, a pipeline each) before doing any work.
 
 How it goes, within one run (one process running the pipeline's nodes):
 
-- The first Beam pipeline asking for ``--direct_running_mode=multi_processing`` (see
-  ``beam_io.beam_pipeline``) starts the **zygote** (``_zygote_main``, in a Python
-  process and a session of its own), which quiets the libraries as the run does
-  (``tfpipe.quiet``) and imports
-  Beam's ``sdk_worker_main``, pyarrow, tfx-bsl, TensorFlow, TFDV, TFT and tfpipe's
-  components (imports only: no TensorFlow op runs, no gRPC channel or server is made,
-  no Python thread starts) and then waits on a unix socket the run made for it.
+- A run whose ``beam_pipeline_args`` ask for ``--direct_running_mode=multi_processing``
+  starts the **zygote** as it starts (``prepare``; a node's first Beam pipeline does if
+  none runs: ``use_for``), in a Python process and a session of its own
+  (``_zygote_main``). It quiets the libraries as the run does (``tfpipe.quiet``),
+  imports Beam's ``sdk_worker_main``, pyarrow, tfx-bsl, TensorFlow, TFDV, TFT and
+  tfpipe's components (imports only: no TensorFlow op runs, no gRPC channel or server
+  is made, no Python thread starts) and waits on a unix socket the run made for it;
+  the first time it has had nothing to do for 0.2 s it also imports TFMA (for the
+  Evaluator's and BulkInferrer's workers).
 - Beam's FnApiRunner starts every SDK worker with a command line, by default
   ``python -m apache_beam.runners.worker.sdk_worker_main``. ``use_for`` wraps
   ``FnApiRunner.run_via_runner_api`` once so that, while a zygote runs, that command in
@@ -64,6 +66,10 @@ PRELOAD = ("apache_beam.runners.worker.sdk_worker_main", "pyarrow", "tfx_bsl",
            "tensorflow_transform", "tensorflow_transform.beam", "tfpipe.components",
            "tfpipe.components.beam_io", "tfpipe.components.shards",
            "tfpipe.components.arrow_twins")
+# Imported once the zygote has nothing to do (the first node's workers forked): what only
+# later nodes' workers need (the Evaluator's and BulkInferrer's TFMA, about 1.7 s).
+PRELOAD_WHEN_IDLE = ("tensorflow_model_analysis",)
+_IDLE_MS = 200
 # The command Beam 2.60's FnApiRunner gives multi_processing workers (fn_runner.py).
 BEAM_WORKER_COMMAND = f"{sys.executable} -m apache_beam.runners.worker.sdk_worker_main"
 _FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT)
@@ -219,27 +225,30 @@ def _log(**entry) -> None:
 
 
 def _zygote_main(listen_fd: int, folder: str, asked: float) -> None:
-    import importlib
     import select
 
     from tfpipe.quiet import quiet_if_asked
 
     quiet_if_asked()  # before the imports, which warn; its workers inherit it
     listener = socket.socket(fileno=listen_fd)
-    for module in PRELOAD:
-        try:
-            importlib.import_module(module)
-        except Exception:  # noqa: BLE001 - a library not installed: its workers import it
-            pass
+    _import(PRELOAD)
+    from tfpipe.components.beam_io import remember_dofn_specs
+
+    remember_dofn_specs()  # as the run does: its workers set up each DoFn once
     _log(zygote=os.getpid(), run=os.getppid(), asked=asked)  # "at": when it is ready
     workers: dict[int, tuple[int, socket.socket | None]] = {}  # pidfd -> (pid, client)
     clients: dict[int, int] = {}  # client connection's fd -> its worker's pidfd
+    later = PRELOAD_WHEN_IDLE
     poller = select.poll()
     poller.register(0, select.POLLIN)
     poller.register(listener, select.POLLIN)
     try:
         while True:
-            for fd, _ in poller.poll():
+            events = poller.poll(_IDLE_MS if later else None)
+            if not events and later:
+                _log(zygote_idle=os.getpid(), imported=_import(later))
+                later = ()
+            for fd, _ in events:
                 if fd == 0:
                     if not os.read(0, 4096):
                         return  # the run ended
@@ -283,6 +292,20 @@ def _zygote_main(listen_fd: int, folder: str, asked: float) -> None:
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
         os._exit(0)  # not Python's exit: unloading TensorFlow and the rest takes ~1 s
+
+
+def _import(modules) -> list[str]:
+    """Import ``modules``; those that imported."""
+    import importlib
+
+    imported = []
+    for module in modules:
+        try:
+            importlib.import_module(module)
+            imported.append(module)
+        except Exception:  # noqa: BLE001 - a library not installed: its workers import it
+            pass
+    return imported
 
 
 def _kill(pid: int) -> None:
