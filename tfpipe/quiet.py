@@ -3,7 +3,8 @@
 TensorFlow, absl, Beam and Google's client libraries log and warn a lot. ``tfpipe run``
 (unless ``--verbose``) quiets them in its own process with ``quiet_libraries``; that also
 marks the environment, so the processes a run starts from Python (the warm-worker
-zygote and the Beam workers forked from it) quiet themselves with ``quiet_if_asked``.
+zygote and the Beam workers forked from it) quiet themselves with ``quiet_if_asked``,
+and its Beam pipelines ask their workers for errors only (``beam_args``).
 """
 from __future__ import annotations
 
@@ -33,3 +34,13 @@ def quiet_if_asked() -> None:
     """In a process a quiet run started: be quiet too."""
     if os.environ.get(QUIET_ENV) == "1":
         quiet_libraries()
+
+
+def beam_args(args) -> list[str]:
+    """``args`` for a Beam pipeline, with its SDK workers logging errors only in a quiet
+    run (they set their own level, INFO by default), unless ``args`` set a level."""
+    args = list(args)
+    if os.environ.get(QUIET_ENV) == "1" and not any(
+            a.startswith("--default_sdk_harness_log_level") for a in args):
+        args.append("--default_sdk_harness_log_level=ERROR")
+    return args

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+from .. import quiet
 from ..dsl.context import ExecutionContext
 from . import arrow_twins
 
@@ -17,18 +18,20 @@ def beam_pipeline(context: ExecutionContext):
     from . import warm_workers
 
     remember_dofn_specs()
-    options = PipelineOptions(list(context.beam_pipeline_args))
+    options = PipelineOptions(quiet.beam_args(context.beam_pipeline_args))
     warm_workers.use_for(options)  # multi_processing: workers forked from a warm zygote
     return beam.Pipeline(options=options)
 
 
-def warm_up(context: ExecutionContext) -> None:
+def warm_up(context: ExecutionContext, *modules: str) -> None:
     """At the start of a node that runs Beam pipelines: with ``multi_processing``, the
-    run's worker zygote starts now and imports while the node does its first work."""
+    run's worker zygote starts now unless it runs, and imports (with ``modules``, what
+    this node's workers need beyond Beam, TensorFlow, TFDV and TFT) while the node does
+    its first work."""
     from . import warm_workers
 
     if context is not None:
-        warm_workers.prepare(context.beam_pipeline_args)
+        warm_workers.prepare(context.beam_pipeline_args, modules)
 
 
 def remember_dofn_specs() -> None:

@@ -147,7 +147,7 @@ def BulkInferrer(examples: Input[Examples], model: Input[Model],
                  model_spec: Parameter[dict] = None, output_example_spec: Parameter[dict] = None,
                  context: ExecutionContext = None):
     """Predict with ``model`` on every example of ``examples`` (see the module doc)."""
-    warm_up(context)  # multi_processing: the worker zygote starts importing now
+    warm_up(context, "tensorflow_model_analysis")  # multi_processing: zygote imports
     import apache_beam as beam
     from tensorflow_serving.apis import prediction_log_pb2
     from tfx_bsl.public.beam import RunInference

@@ -166,7 +166,7 @@ def Evaluator(examples: Input[Examples], model: Input[Model],
     Analysis as ``eval_config`` (TFMA EvalConfig as a JSON dict) says: metrics, slices,
     value thresholds, and change thresholds against ``baseline_model`` if given; bless
     it if every threshold holds."""
-    warm_up(context)  # multi_processing: the worker zygote starts importing now
+    warm_up(context, "tensorflow_model_analysis")  # multi_processing: zygote imports
     node = context.node_id
     config = parse_eval_config(eval_config, node)
     splits = [example_splits] if isinstance(example_splits, str) else list(example_splits)

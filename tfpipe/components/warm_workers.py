@@ -10,9 +10,10 @@ How it goes, within one run (one process running the pipeline's nodes):
   (``_zygote_main``). It quiets the libraries as the run does (``tfpipe.quiet``),
   imports Beam's ``sdk_worker_main``, pyarrow, tfx-bsl, TensorFlow, TFDV, TFT and
   tfpipe's components (imports only: no TensorFlow op runs, no gRPC channel or server
-  is made, no Python thread starts) and waits on a unix socket the run made for it;
-  the first time it has had nothing to do for 0.2 s it also imports TFMA (for the
-  Evaluator's and BulkInferrer's workers).
+  is made, no Python thread starts) and waits on a unix socket the run made for it. A
+  node whose workers need more (the Evaluator's and BulkInferrer's TFMA) names it as it
+  starts (``prepare(args, modules)``, a line each on the zygote's stdin), and the
+  zygote imports it before it forks their workers.
 - Beam's FnApiRunner starts every SDK worker with a command line, by default
   ``python -m apache_beam.runners.worker.sdk_worker_main``. ``use_for`` wraps
   ``FnApiRunner.run_via_runner_api`` once so that, while a zygote runs, that command in
@@ -66,10 +67,6 @@ PRELOAD = ("apache_beam.runners.worker.sdk_worker_main", "pyarrow", "tfx_bsl",
            "tensorflow_transform", "tensorflow_transform.beam", "tfpipe.components",
            "tfpipe.components.beam_io", "tfpipe.components.shards",
            "tfpipe.components.arrow_twins")
-# Imported once the zygote has nothing to do (the first node's workers forked): what only
-# later nodes' workers need (the Evaluator's and BulkInferrer's TFMA, about 1.7 s).
-PRELOAD_WHEN_IDLE = ("tensorflow_model_analysis",)
-_IDLE_MS = 200
 # The command Beam 2.60's FnApiRunner gives multi_processing workers (fn_runner.py).
 BEAM_WORKER_COMMAND = f"{sys.executable} -m apache_beam.runners.worker.sdk_worker_main"
 _FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT)
@@ -87,14 +84,17 @@ _LOCK = threading.Lock()
 
 # --- in the run's process ------------------------------------------------------------
 
-def prepare(beam_pipeline_args) -> None:
+def prepare(beam_pipeline_args, modules: tuple[str, ...] = ()) -> None:
     """At the start of a run, and of a node that runs Beam pipelines: if
     ``beam_pipeline_args`` ask for Beam workers as processes on the local runner, start
     the run's zygote now unless it runs (without importing Beam), so that it imports
-    while the run does its own first work."""
+    while the run does its own first work; and have it import ``modules`` too (what
+    this node's workers need beyond ``PRELOAD``)."""
     if _option(beam_pipeline_args, "direct_running_mode") == "multi_processing" \
             and _local(_option(beam_pipeline_args, "runner")) and _enabled():
         _start()
+        if modules:
+            _zygote.preload(modules)
 
 
 def _option(args, name: str) -> str | None:
@@ -176,6 +176,14 @@ class _Zygote:
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    def preload(self, modules) -> None:
+        """Have the zygote import ``modules`` before it forks the next workers."""
+        try:
+            self.process.stdin.write("".join(f"{m}\n" for m in modules).encode())
+            self.process.stdin.flush()
+        except (OSError, ValueError):  # it went away: workers start without it
+            pass
+
     def stop(self) -> None:
         import shutil
         import subprocess
@@ -238,20 +246,21 @@ def _zygote_main(listen_fd: int, folder: str, asked: float) -> None:
     _log(zygote=os.getpid(), run=os.getppid(), asked=asked)  # "at": when it is ready
     workers: dict[int, tuple[int, socket.socket | None]] = {}  # pidfd -> (pid, client)
     clients: dict[int, int] = {}  # client connection's fd -> its worker's pidfd
-    later = PRELOAD_WHEN_IDLE
+    pending = b""  # what the run wrote of a line naming modules to import
     poller = select.poll()
     poller.register(0, select.POLLIN)
     poller.register(listener, select.POLLIN)
     try:
         while True:
-            events = poller.poll(_IDLE_MS if later else None)
-            if not events and later:
-                _log(zygote_idle=os.getpid(), imported=_import(later))
-                later = ()
-            for fd, _ in events:
+            for fd, _ in poller.poll():
                 if fd == 0:
-                    if not os.read(0, 4096):
+                    data = os.read(0, 4096)
+                    if not data:
                         return  # the run ended
+                    pending += data
+                    *names, pending = pending.split(b"\n")
+                    if names:  # a node's workers will need these: import them now
+                        _log(zygote_preloaded=_import([n.decode() for n in names]))
                 elif fd == listener.fileno():
                     forked = _fork_worker(listener, [0, listener.fileno(), *workers, *clients])
                     if forked is not None:
