@@ -75,8 +75,8 @@ _STOP_SECONDS = 1
 
 # The zygote's command: as ``-c``, not ``-m`` (runpy would warn that tfpipe.components
 # imported this module before running it).
-_ZYGOTE_MAIN = ("import sys; from tfpipe.components.warm_workers import _zygote_main; "
-                "_zygote_main(int(sys.argv[1]), sys.argv[2], float(sys.argv[3]))")
+_ZYGOTE_MAIN = ("import sys; from tfpipe.components.warm_workers import _zygote_run; "
+                "_zygote_run(sys.argv[1:])")
 
 _zygote = None  # the run's zygote (a _Zygote), once a pipeline asked for one
 _LOCK = threading.Lock()
@@ -232,6 +232,16 @@ def _log(**entry) -> None:
             os.close(fd)
 
 
+def _zygote_run(argv: list[str]) -> None:
+    """The zygote process: ``_zygote_main``, then out without Python's exit (unloading
+    TensorFlow and the rest takes about 1 s, which the run would wait for). An error
+    leaves the normal way, with its traceback."""
+    _zygote_main(int(argv[0]), argv[1], float(argv[2]))
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(0)
+
+
 def _zygote_main(listen_fd: int, folder: str, asked: float) -> None:
     import select
 
@@ -298,9 +308,6 @@ def _zygote_main(listen_fd: int, folder: str, asked: float) -> None:
             os.rmdir(folder)
         except OSError:
             pass
-        for stream in (sys.stdout, sys.stderr):
-            stream.flush()
-        os._exit(0)  # not Python's exit: unloading TensorFlow and the rest takes ~1 s
 
 
 def _import(modules) -> list[str]:
