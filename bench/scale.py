@@ -9,11 +9,12 @@ libraries' own floor.
 
 Prints for each run the wall time of the whole ``tfpipe run`` (process start included),
 rows per second, time per row, the peak memory of the whole process tree (Beam workers
-included) and the sum of the node times. For each size's one-worker run, a table by
-node: its own time, rows/s and peak memory while it ran, and its floor
-(``bench/floor.py``: the same library work alone on the same data, as its own process)
-with the ratio node/floor. Then the ratios and the done-when checks of issue 17, with
-their goals.
+included) and the sum of the node times, then a table by node: its own time, rows/s
+and peak memory while it ran; the cores busy on average while it ran, in the whole
+process tree and in the run's own process; the seconds during which at most one core
+was busy (in a two-worker run, the part a second worker did not shorten); and, for each
+size's one-worker run, its floor (``bench/floor.py``: the same library work alone on the
+same data, as its own process) with the ratio node/floor. Then the ratios and the done-when checks of issue 17, with their goals.
 """
 from __future__ import annotations
 
@@ -129,12 +130,16 @@ def print_run(run_: Run) -> None:
 
 
 def print_nodes(run_: Run) -> None:
-    """The table by node, with the floors if they ran."""
-    print(f"{'':>4}{'node':<17} {'seconds':>8} {'rows/s':>10} {'peak GiB':>9}"
+    """The table by node: time, rate, peak memory, cores busy on average (in all, and in
+    the run's own process), the seconds during which at most one core was busy (what a
+    second worker cannot shorten), and the floors if they ran."""
+    print(f"{'':>4}{'node':<17} {'seconds':>8} {'rows/s':>10} {'peak GiB':>9} {'cores':>6}"
+          f" {'in run':>6} {'≤1 core s':>9}"
           + (f" {'floor s':>8} {'floor GiB':>9} {'node/floor':>10}" if run_.floors else ""))
     for span in run_.nodes:
         line = f"{'':>4}{span.node:<17} {span.seconds:>8.1f} {_rate(run_.rows, span.seconds):>10}" \
-               f" {span.peak_gib:>9.2f}"
+               f" {span.peak_gib:>9.2f} {span.cores:>6.2f} {span.run_cores:>6.2f}" \
+               f" {span.one_core_seconds:>9.1f}"
         floor = run_.floors.get(span.node)
         if floor:
             line += f" {floor.seconds:>8.3f} {floor.peak_gib:>9.2f} " \
@@ -204,8 +209,7 @@ def main() -> None:
         for mode in args.modes:
             runs[rows, mode] = run_ = run(rows, mode, not args.no_floors)
             print_run(run_)
-            if mode == ONE:
-                print_nodes(run_)
+            print_nodes(run_)
     small, large = sizes[0], sizes[-1]
     for mode in args.modes:
         if small != large:

@@ -1,8 +1,13 @@
-"""bench/measure.py: each node's time and peak memory read from a run's timestamped
-output lines and memory samples (no pipeline is run)."""
+"""bench/measure.py: each node's time, peak memory and cores read from a run's
+timestamped output lines, memory and CPU samples (no pipeline is run), and the CPU
+samples of a real command."""
 from __future__ import annotations
 
-from bench.measure import node_spans
+import sys
+
+import pytest
+
+from bench.measure import CpuSample, measure, node_spans
 
 GiB = 2**30
 
@@ -46,3 +51,36 @@ def test_nodes_running_at_the_same_time_name_each_other():
 def test_a_node_that_never_finished_is_left_out():
     lines = LINES[:2] + [(3.0, "  ✘ CsvExampleGen  FAILED in 2.0s  [1/4]\n")]
     assert node_spans(lines, SAMPLES) == []
+
+
+def test_each_node_gets_the_cores_busy_while_it_ran():
+    """CPU samples cover the interval before them; a node counts the part inside it."""
+    cpu = [CpuSample(at=1.0, seconds=1.0, cores=0.1, run_cores=0.1),
+           CpuSample(at=5.0, seconds=4.0, cores=1.0, run_cores=1.0),  # importing alone
+           CpuSample(at=9.0, seconds=4.0, cores=2.0, run_cores=0.2),  # two workers busy
+           CpuSample(at=40.0, seconds=31.0, cores=1.5, run_cores=0.5),
+           CpuSample(at=76.0, seconds=36.0, cores=1.0, run_cores=1.0)]
+    spans = {s.node: s for s in node_spans(LINES, SAMPLES, cpu)}
+    example_gen = spans["CsvExampleGen"]  # 1.0 to 8.5: 4 s at 1 core, 3.5 s at 2
+    assert example_gen.cores == pytest.approx((4 * 1.0 + 3.5 * 2.0) / 7.5)
+    assert example_gen.run_cores == pytest.approx((4 * 1.0 + 3.5 * 0.2) / 7.5)
+    assert example_gen.one_core_seconds == pytest.approx(4.0)
+    transform = spans["Transform"]  # 9.1 to 75.0: 30.9 s at 1.5 cores, 35 s at 1
+    assert transform.cores == pytest.approx((30.9 * 1.5 + 35 * 1.0) / 65.9)
+    assert transform.one_core_seconds == pytest.approx(35.0)
+
+
+def test_without_cpu_samples_nodes_have_no_cores():
+    spans = {s.node: s for s in node_spans(LINES, SAMPLES)}
+    assert spans["Transform"].cores == 0 and spans["Transform"].one_core_seconds == 0
+
+
+def test_measure_samples_the_cores_of_the_tree_and_of_the_run_process():
+    """A command whose child spins one core for 1.5 s: the child is the run's process."""
+    spin = "import time\nt = time.time()\nwhile time.time() - t < 1.5: pass"
+    result = measure([sys.executable, "-c", "import subprocess, sys; "
+                      f"subprocess.run([sys.executable, '-c', {spin!r}])"], interval=0.1)
+    busy = [s for s in result.cpu if s.at > 0.5 and s.at < result.seconds - 0.3]
+    assert busy, result.cpu
+    assert sum(s.cores for s in busy) / len(busy) == pytest.approx(1.0, abs=0.25)
+    assert sum(s.run_cores for s in busy) / len(busy) == pytest.approx(1.0, abs=0.25)
