@@ -30,9 +30,14 @@ def quiet_libraries() -> None:
     logging.getLogger().setLevel(logging.ERROR)
 
 
+def _asked() -> bool:
+    """Whether this process was started by a quiet run (or is one)."""
+    return os.environ.get(QUIET_ENV) == "1"
+
+
 def quiet_if_asked() -> None:
     """In a process a quiet run started: be quiet too."""
-    if os.environ.get(QUIET_ENV) == "1":
+    if _asked():
         quiet_libraries()
 
 
@@ -40,7 +45,7 @@ def beam_args(args) -> list[str]:
     """``args`` for a Beam pipeline, with its SDK workers logging errors only in a quiet
     run (they set their own level, INFO by default), unless ``args`` set a level."""
     args = list(args)
-    if os.environ.get(QUIET_ENV) == "1" and not any(
+    if _asked() and not any(
             a.startswith("--default_sdk_harness_log_level") for a in args):
         args.append("--default_sdk_harness_log_level=ERROR")
     return args
