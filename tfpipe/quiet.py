@@ -41,6 +41,16 @@ def quiet_if_asked() -> None:
         quiet_libraries()
 
 
+def worker_env() -> dict[str, str]:
+    """The environment of worker processes a quiet run starts (its local Dask cluster's):
+    no library warnings as they import, and quiet once they run tfpipe's code."""
+    if not _asked():
+        return {}
+    return {QUIET_ENV: "1", "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"),
+            "PYTHONWARNINGS": "ignore::FutureWarning,ignore::DeprecationWarning,"
+                              "ignore::UserWarning"}
+
+
 def beam_args(args) -> list[str]:
     """``args`` for a Beam pipeline, with its SDK workers logging errors only in a quiet
     run (they set their own level, INFO by default), unless ``args`` set a level."""

@@ -83,6 +83,37 @@ param_option = click.option(
     "-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
     help="Argument for the pipeline file's create_pipeline(); VALUE is parsed as JSON when "
          "it can be (numbers, true/false, lists), else taken as a string. Repeatable.")
+
+
+def _check_beam(ctx: click.Context, param: click.Parameter, value: str | None):
+    if value is None:
+        return None
+    from ..beam.runners import beam_args
+
+    try:
+        beam_args(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc).split(": ", 1)[-1]) from None
+    return value
+
+
+beam_option = click.option(
+    "--beam", metavar="TARGET", default=None, callback=_check_beam,
+    help="Where every Beam node runs, in place of the runner in beam_pipeline_args: "
+         "direct (the DirectRunner), multiprocessing (its worker processes), dask (a local "
+         "Dask cluster started for the run) or dask://HOST:PORT (a running Dask scheduler).")
+
+
+def with_beam(ir, target: str | None, dask_workers: int = 2):
+    """``ir`` with the Beam runner ``--beam TARGET`` names, if given."""
+    if target is None:
+        return ir
+    from ..beam.runners import beam_args, with_beam_args
+
+    return ir.with_options(beam_pipeline_args=with_beam_args(
+        ir.beam_pipeline_args, beam_args(target, dask_workers)))
+
+
 VERBOSE_KEY = "tfpipe.verbose"  # in click's context meta: errors are reported with tracebacks
 
 

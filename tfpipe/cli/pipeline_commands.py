@@ -6,7 +6,7 @@ import sys
 import click
 
 from ..quiet import quiet_libraries
-from .group import main, param_option, parse_params, verbose_option
+from .group import beam_option, main, param_option, parse_params, verbose_option, with_beam
 
 
 @main.command()
@@ -36,11 +36,14 @@ from .group import main, param_option, parse_params, verbose_option
                    "land, run once, and exit with that run's exit code.")
 @click.option("--trigger", hidden=True, metavar="TEXT",
               help="What started this run (set by --watch on the runs it starts).")
+@beam_option
+@click.option("--dask-workers", type=click.IntRange(1, 256), default=2, show_default=True,
+              help="Worker processes of the local Dask cluster that `--beam dask` starts.")
 @verbose_option
 def run(pipeline_file: str, params: tuple[str, ...], explain_cache: bool, no_cache: bool,
         from_nodes: tuple[str, ...], to_nodes: tuple[str, ...], metadata: str | None,
         parallelism: int, watch: bool, interval: float | None, once: bool,
-        trigger: str | None, verbose: bool) -> None:
+        trigger: str | None, beam: str | None, dask_workers: int, verbose: bool) -> None:
     """Run PIPELINE_FILE locally on Apache Beam (DirectRunner unless the pipeline's
     beam_pipeline_args say otherwise), recording to its ML Metadata store
     (<pipeline_root>/metadata.sqlite by default).
@@ -65,7 +68,8 @@ def run(pipeline_file: str, params: tuple[str, ...], explain_cache: bool, no_cac
             pipeline_file, params=params, from_nodes=from_nodes, to_nodes=to_nodes,
             metadata=metadata, trigger=trigger, parallelism=parallelism,
             flags={"--explain-cache": explain_cache, "--no-cache": no_cache,
-                   "--verbose": verbose})
+                   "--verbose": verbose},
+            options={"--beam": beam, "--dask-workers": dask_workers if beam else None})
         if not watch:
             sys.exit(supervise.run_supervised(command))
         from ..runners.watch import DEFAULT_INTERVAL, watch as watch_inputs
@@ -76,10 +80,12 @@ def run(pipeline_file: str, params: tuple[str, ...], explain_cache: bool, no_cac
     from ..runners.local import run_locally
     from ..views.progress import TerminalProgress
 
-    ir = compile_pipeline(load_pipeline(pipeline_file, parse_params(params)))
+    ir = with_beam(compile_pipeline(load_pipeline(pipeline_file, parse_params(params))), beam,
+                   dask_workers)
     run_locally(ir.with_options(enable_cache=False if no_cache else None, metadata=metadata),
                 listener=TerminalProgress(explain=explain_cache), from_node=from_nodes,
-                to_node=to_nodes, parallelism=parallelism, trigger=trigger)
+                to_node=to_nodes, parallelism=parallelism, trigger=trigger,
+                dask_workers=dask_workers)
     supervise.leave(0)
 
 

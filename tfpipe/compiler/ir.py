@@ -77,10 +77,14 @@ class PipelineIR:
         raise KeyError(node_id)
 
     def with_options(self, *, enable_cache: bool | None = None,
-                     metadata: str | None = None) -> "PipelineIR":
-        """A copy with caching switched for every node and/or another metadata store
-        (what ``tfpipe run --no-cache`` and ``--metadata`` change); None keeps a value."""
+                     metadata: str | None = None,
+                     beam_pipeline_args: tuple[str, ...] | None = None) -> "PipelineIR":
+        """A copy with caching switched for every node, another metadata store and/or
+        other Beam arguments (what ``tfpipe run --no-cache``, ``--metadata`` and
+        ``--beam`` change); None keeps a value."""
         ir = self
+        if beam_pipeline_args is not None:
+            ir = replace(ir, beam_pipeline_args=tuple(beam_pipeline_args))
         if enable_cache is not None:
             ir = replace(ir, enable_cache=enable_cache, nodes=tuple(
                 replace(n, enable_cache=enable_cache and n.enable_cache) for n in ir.nodes))

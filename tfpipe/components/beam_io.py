@@ -17,10 +17,13 @@ def beam_pipeline(context: ExecutionContext):
 
     from . import warm_workers
 
+    from ..beam.runners import runner_for
+
     remember_dofn_specs()
     options = PipelineOptions(quiet.beam_args(context.beam_pipeline_args))
     warm_workers.use_for(options)  # multi_processing: workers forked from a warm zygote
-    return beam.Pipeline(options=options)
+    return beam.Pipeline(runner=runner_for(context.beam_pipeline_args, context.node_id),
+                         options=options)
 
 
 def warm_up(context: ExecutionContext, *modules: str) -> None:

@@ -48,6 +48,7 @@ def worker_pythonpath(module_file: str) -> Iterator[None]:
     the module file's folder on their PYTHONPATH (and, for a TFX module file, the
     ``tfx`` that tfpipe provides)."""
     before = os.environ.get("PYTHONPATH")
+    os.environ["TFPIPE_MODULE_FILE"] = os.path.abspath(module_file)  # shipped to Dask workers
     folders = [os.path.dirname(os.path.abspath(module_file))]
     if tfx_imports.in_use():  # a TFX module file: `import tfx` in the workers too
         folders.append(tfx_imports.WORKER_PATH)
@@ -55,6 +56,7 @@ def worker_pythonpath(module_file: str) -> Iterator[None]:
     try:
         yield
     finally:
+        os.environ.pop("TFPIPE_MODULE_FILE", None)
         if before is None:
             os.environ.pop("PYTHONPATH", None)
         else:

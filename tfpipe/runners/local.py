@@ -16,12 +16,14 @@ from .lock import pipeline_lock
 def run_locally(pipeline: Pipeline | PipelineIR, *, listener: events.Listener = events.silent,
                 from_node: str | Sequence[str] | None = None,
                 to_node: str | Sequence[str] | None = None, parallelism: int = 2,
-                trigger: str | None = None):
+                trigger: str | None = None, dask_workers: int = 2):
     """Run ``pipeline`` locally (or the slice ``from_node``..``to_node``), reporting
     progress to ``listener`` as ``tfpipe.events``; raises the first node's TfpipeError if
     any node failed. ``trigger`` says what started the run (recorded on its MLMD
     context, shown by ``tfpipe runs``). SIGTERM stops it as Ctrl-C does (Terminated, a
-    KeyboardInterrupt). Returns the RunResult."""
+    KeyboardInterrupt). A pipeline on Dask without a scheduler's address gets a local
+    cluster of ``dask_workers`` processes for the run. Returns the RunResult."""
+    from ..beam.dask import cluster
     from . import scheduler
 
     ir = pipeline if isinstance(pipeline, PipelineIR) else compile_pipeline(pipeline)
@@ -29,7 +31,9 @@ def run_locally(pipeline: Pipeline | PipelineIR, *, listener: events.Listener = 
         if from_node or to_node else ""
     listener(events.RunStarted(ir.name, len(ir.nodes), part))
     try:
-        with pipeline_lock(ir.pipeline_root, ir.name, emit=listener), stop_signals_raise():
+        with pipeline_lock(ir.pipeline_root, ir.name, emit=listener), stop_signals_raise(), \
+                cluster.for_run(ir.beam_pipeline_args, dask_workers) as beam_args:
+            ir = ir.with_options(beam_pipeline_args=beam_args)
             # multi_processing: the run's Beam worker zygote imports from now on, beside
             # the run's own start (its nodes start it too, where none runs yet)
             warm_workers.prepare(ir.beam_pipeline_args)

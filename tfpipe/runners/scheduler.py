@@ -62,6 +62,10 @@ def check_beam_args(args: tuple[str, ...]) -> None:
         return
     from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
 
+    from ..beam.runners import on_dask
+
+    if on_dask(args) or any(a.startswith("--dask_") for a in args):
+        from ..beam.dask import runner  # noqa: F401 - its options and Beam's Dask options
     parser = _BeamArgumentParser(allow_abbrev=False)
     todo = list(PipelineOptions.__subclasses__())
     while todo:

@@ -46,9 +46,11 @@ _HOW_SIGNALS_HAPPEN = {
 
 def run_command(pipeline_file: str, *, params=(), from_nodes=(), to_nodes=(),
                 metadata: str | None = None, trigger: str | None = None,
-                parallelism: int = 2, flags: dict[str, bool] | None = None) -> list[str]:
+                parallelism: int = 2, flags: dict[str, bool] | None = None,
+                options: dict[str, str | None] | None = None) -> list[str]:
     """The ``tfpipe run`` command line of the child that runs the pipeline, with the
-    user's options (``flags``: switches such as ``--no-cache`` that are on or off)."""
+    user's options (``flags``: switches such as ``--no-cache`` that are on or off;
+    ``options``: options with a value, such as ``--beam``, left out where None)."""
     command = [sys.executable, "-m", "tfpipe.cli", "run", os.path.abspath(pipeline_file),
                "-j", str(parallelism)]
     for flag, values in (("-p", params), ("--from-node", from_nodes), ("--to-node", to_nodes),
@@ -56,6 +58,9 @@ def run_command(pipeline_file: str, *, params=(), from_nodes=(), to_nodes=(),
                          ("--trigger", [trigger] if trigger else [])):
         for value in values:
             command += [flag, value]
+    for option, value in (options or {}).items():
+        if value is not None:
+            command += [option, str(value)]
     return command + [flag for flag, on in (flags or {}).items() if on]
 
 
