@@ -60,12 +60,14 @@ def client_options(options) -> dict:
     return {k: v for k, v in wanted.items() if v is not None}
 
 
-def connect(options):
-    """A client of the cluster the options name (a local cluster for this pipeline if
-    they name none, as Beam's runner does), or a DaskClusterError saying what to do."""
+def connect(options, address: str | None = None):
+    """A client of the cluster the options name (else ``address``; else a local cluster
+    for this pipeline, as Beam's runner does), or a DaskClusterError saying what to do."""
     import distributed
 
     kwargs = client_options(options)
+    if address and not (kwargs.get("address") or kwargs.get("scheduler_file")):
+        kwargs["address"] = address
     where = kwargs.get("address") or kwargs.get("scheduler_file")
     try:
         if where is None:
@@ -85,9 +87,11 @@ def connect(options):
 class DaskRunner(BeamDaskRunner):
     """Beam's DaskRunner, with every primitive that TFX's libraries use translated."""
 
-    def __init__(self, task_prefix: str = ""):
+    def __init__(self, task_prefix: str = "", address: str | None = None):
+        """``task_prefix`` starts the name of every task (tfpipe: the node's id, as the
+        Dask dashboard shows it); ``address``: the scheduler's, if the options name none."""
         super().__init__()
-        self.task_prefix = task_prefix
+        self.task_prefix, self.address = task_prefix, address
 
     @staticmethod
     def is_fnapi_compatible():
@@ -96,7 +100,7 @@ class DaskRunner(BeamDaskRunner):
     def run_pipeline(self, pipeline, options):
         from .translate import TaskGraph
 
-        client = connect(options)
+        client = connect(options, self.address)
         try:
             check_workers(client)
             ship_user_code(client)
