@@ -26,6 +26,25 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: int = 900) -> subproce
                           capture_output=True, text=True, timeout=timeout)
 
 
+@pytest.fixture(scope="session")
+def penguin_run(tmp_path_factory):
+    """The penguin pipeline run once from the command line on the DirectRunner, shared by
+    the tests that look at it (and compare other runners with it)."""
+    root = tmp_path_factory.mktemp("penguin")
+    result = run_cli("run", str(PENGUIN / "pipeline.py"), "-p", f"pipeline_root={root}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root, result
+
+
+@pytest.fixture(scope="session")
+def taxi_run(tmp_path_factory):
+    """The taxi pipeline run once from the command line on the DirectRunner (shared)."""
+    root = tmp_path_factory.mktemp("taxi")
+    result = run_cli("run", str(TAXI / "pipeline.py"), "-p", f"pipeline_root={root}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root, result
+
+
 def heavy_imports_of(code: str) -> list[str]:
     """Which of TensorFlow and Beam a fresh Python imports running ``code``."""
     check = "; import sys; print(sorted(m for m in ('tensorflow', 'apache_beam') " \

@@ -10,11 +10,8 @@ NODES = ["CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "Tra
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("taxi")
-    result = run_cli("run", str(TAXI / "pipeline.py"), "-p", f"pipeline_root={root}")
-    assert result.returncode == 0, result.stdout + result.stderr
-    return root, result
+def run(taxi_run):
+    return taxi_run
 
 
 def test_every_node_completes(run):

@@ -105,7 +105,9 @@ class TaskGraph:
         return self._name_of(node.full_label)
 
     def _name_of(self, label: str) -> str:
-        return f"{self.prefix}{label}#{next(self._names)}"
+        # the run's token too: a key the cluster still holds from another pipeline (the
+        # same node's previous one) would be taken as this one's result
+        return f"{self.prefix}{label}#{next(self._names)}-{self.run}"
 
     def _set(self, pcoll, parts: list) -> None:
         self.pcolls[id(pcoll)] = parts
