@@ -40,8 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TAXI = ROOT / "pipelines" / "taxi"
 sys.path.insert(0, str(ROOT))
 
-from tfpipe.components.shards import DEFAULT_SPLITS, split_index, tfrecord_options  # noqa: E402
-from tfpipe.components.csv_kinds import _FLOAT, _INT  # noqa: E402
+from tfpipe.io.shards import DEFAULT_SPLITS, split_index, tfrecord_options  # noqa: E402
+from tfpipe.io.csv_kinds import _FLOAT, _INT  # noqa: E402
 
 RECORDS = "data_tfrecord"
 

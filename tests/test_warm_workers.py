@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tfpipe.components import warm_workers
+from tfpipe.beam import warm_workers
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LABELLED = os.path.join(REPO, "pipelines", "penguin", "data", "labelled")

@@ -24,7 +24,7 @@ from .test_bad_input import GOOD_CSV, TEMPLATE
 
 def test_files_changing_while_they_are_read_are_refused(tmp_path, monkeypatch):
     """A file appended to while ExampleGen reads it: the output is discarded, not recorded."""
-    from tfpipe.components import csv_batches
+    from tfpipe.io import csv_batches
     from tfpipe.errors import InputDataError
 
     (tmp_path / "data").mkdir()

@@ -8,8 +8,9 @@ import shutil
 import pytest
 
 import tfpipe
-from tfpipe.components import CsvExampleGen, beam_io
-from tfpipe.components.arrow_twins import FOLDER, twin_of
+from tfpipe.components import CsvExampleGen
+from tfpipe.io import examples as examples_io
+from tfpipe.io.arrow_twins import FOLDER, twin_of
 from tfpipe import run_pipeline
 
 # Integers, floats, text, quoted text, a sparse column, a column that is always empty,
@@ -32,7 +33,7 @@ def examples(tmp_path_factory):
 
 
 def _read(path: str, schema=None, raw: str | None = None) -> list:
-    reader = beam_io._DecodeFile(schema and schema.SerializeToString(), raw)
+    reader = examples_io._DecodeFile(schema and schema.SerializeToString(), raw)
     reader.setup()
     return list(reader.process(path))
 
@@ -51,7 +52,7 @@ SCHEMA = _schema('feature {name: "ratio" type: FLOAT} feature {name: "id" type: 
 
 
 def test_every_shard_has_a_twin_and_reads_as_decoding_it(examples, tmp_path, monkeypatch):
-    monkeypatch.setattr(beam_io, "READ_BATCH_SIZE", 7)  # batches cut across the twin's own
+    monkeypatch.setattr(examples_io, "READ_BATCH_SIZE", 7)  # batches cut across the twin's own
     shards = sorted(glob.glob(os.path.join(examples.uri, "Split-*", "*.gz")))
     assert len(shards) == 2 and all(twin_of(s) for s in shards)
     copy = tmp_path / "copy"

@@ -67,7 +67,7 @@ LATE_ROW_ERRORS = [
 def _small_ranges(monkeypatch) -> None:
     """Byte ranges and the type sample a few rows long, so that the test's files are
     read in many ranges and their types widen after the sample."""
-    from tfpipe.components import csv_batches
+    from tfpipe.io import csv_batches
 
     monkeypatch.setattr(csv_batches, "CHUNK_BYTES", 333)
     monkeypatch.setattr(csv_batches, "SAMPLE_BYTES", 200)
@@ -96,7 +96,7 @@ def _reference(text: str, splits: list[tuple[str, int]]) -> dict[str, list[bytes
 
     import tensorflow as tf
 
-    from tfpipe.components.shards import split_index
+    from tfpipe.io.shards import split_index
 
     lines = [line for line in text.encode().split(b"\n")[1:] if line.strip()]
     keys = [line[:-1] if line.endswith(b"\r") else line for line in lines]

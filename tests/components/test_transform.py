@@ -97,7 +97,7 @@ def test_transform_runs_on_beam_worker_processes(tmp_path, outputs, monkeypatch)
     schema and transformed values as one worker, and no process left after the run."""
     import tensorflow_transform as tft
 
-    from tfpipe.components import warm_workers
+    from tfpipe.beam import warm_workers
 
     log = tmp_path / "warm.jsonl"
     monkeypatch.setenv(warm_workers.LOG_ENV, str(log))

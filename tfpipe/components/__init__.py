@@ -1,8 +1,13 @@
 """The standard components: each a spec plus an executor, one module each.
 
 Importing this package imports no TensorFlow, Beam, TFDV or TFT; executors do that
-when they run.
+when they run. The helpers they share live in the layers below: ``tfpipe.io`` (the data
+plane), ``tfpipe.beam`` (the Beam runtime), ``tfpipe.serving`` and ``tfpipe.usercode``.
 """
+import sys
+
+from ..serving import signatures as serving
+from ..usercode import fn_args
 from .bulk_inferrer import BulkInferrer
 from .example_gen import CsvExampleGen, ImportExampleGen
 from .evaluator import Evaluator
@@ -22,3 +27,9 @@ __all__ = ["BulkInferrer", "CsvExampleGen", "Evaluator", "ExampleValidator", "Im
            "ImportSchemaGen", "Importer", "InfraValidator", "LatestArtifactResolver",
            "LatestBlessedModelResolver", "PreviousSpanResolver", "Pusher", "RollingWindowResolver",
            "SchemaGen", "StatisticsGen", "Trainer", "Transform", "Tuner"]
+
+# Import paths that the docs and module files used before these helpers moved down the
+# layers (issue 27): ``tfpipe.components.serving`` and ``tfpipe.components.fn_args`` still
+# import the same modules.
+sys.modules[__name__ + ".serving"] = serving
+sys.modules[__name__ + ".fn_args"] = fn_args

@@ -30,8 +30,8 @@ from ..artifacts.model import serving_model_path
 from ..dsl import (ExecutionContext, Examples, InferenceResult, Input, Model, ModelBlessing,
                    Output, Parameter, component)
 from ..errors import ExecutionError, InputDataError
-from .beam_io import beam_pipeline, warm_up
-from .shards import finish_splits, write_split
+from ..beam.pipeline import beam_pipeline, warm_up
+from ..io.shards import finish_splits, write_split
 
 DEFAULT_SIGNATURE, DEFAULT_TAG = "serving_default", "serve"
 SPEC_EXAMPLE = ('{"output_columns_spec": [{"predict_output": {"output_columns": '
@@ -105,7 +105,7 @@ def _check_examples(model_path: str, signature: str, tag: str, examples: Example
         raise InputDataError(f"the signature {signature!r} takes {sorted(inputs)}, not one "
                              "tensor of serialized tf.Examples.", node=node,
                              fix="serve the model with a signature taking serialized "
-                             "examples (tfpipe.components.serving.export_serving_model)")
+                             "examples (tfpipe.serving.signatures.export_serving_model)")
     [name] = inputs
     for split in splits:
         files = tf.io.gfile.glob(split_pattern(examples.uri, split))

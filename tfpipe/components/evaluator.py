@@ -22,7 +22,8 @@ from ..dsl import (ExecutionContext, Examples, Input, Model, ModelBlessing, Mode
 from ..errors import ExecutionError, InputDataError
 from ..artifacts.examples import split_pattern
 from ..artifacts.model import serving_model_path, write_blessing
-from .beam_io import beam_pipeline, read_examples, warm_up
+from ..beam.pipeline import beam_pipeline, warm_up
+from ..io.examples import read_examples
 
 CONFIG_EXAMPLE = ('{"model_specs": [{"label_key": "species"}], "metrics_specs": [{"metrics": '
                   '[{"class_name": "SparseCategoricalAccuracy", "threshold": '

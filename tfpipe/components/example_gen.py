@@ -8,9 +8,9 @@ import os
 from ..artifacts.base import split_folder
 from ..dsl import ExecutionContext, Examples, Output, Parameter, component
 from ..errors import InputDataError
-from . import arrow_twins, csv_batches, csv_kinds, spans
-from .beam_io import beam_pipeline, warm_up
-from .shards import DEFAULT_SPLITS, STAGING, check_splits, finish_splits, write_splits
+from ..beam.pipeline import beam_pipeline, warm_up
+from ..io import arrow_twins, csv_batches, csv_kinds, spans
+from ..io.shards import DEFAULT_SPLITS, STAGING, check_splits, finish_splits, write_splits
 
 # A new shard after this many records of a split, so that later nodes spread over workers.
 SHARD_RECORDS = 100_000

@@ -6,7 +6,8 @@ from ..artifacts.examples import split_pattern
 from ..artifacts.schema import load_schema
 from ..artifacts.statistics import statistics_path
 from ..dsl import ExampleStatistics, Examples, ExecutionContext, Input, Output, Schema, component
-from .beam_io import beam_pipeline, read_examples, warm_up
+from ..beam.pipeline import beam_pipeline, warm_up
+from ..io.examples import read_examples
 
 
 @component

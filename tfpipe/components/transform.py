@@ -26,10 +26,11 @@ from ..dsl import (Examples, ExecutionContext, Input, Output, Parameter, Schema,
 from ..errors import InputDataError
 from ..artifacts.examples import split_pattern
 from ..artifacts.schema import load_schema
-from . import arrow_twins
-from .beam_io import beam_pipeline, read_examples, read_spilled, spill, warm_up
-from .shards import finish_splits, write_split
-from .module_file import ReturnsDict, load_user_function, worker_pythonpath
+from ..beam.pipeline import beam_pipeline, warm_up
+from ..io import arrow_twins
+from ..io.examples import read_examples, read_spilled, spill
+from ..io.shards import finish_splits, write_split
+from ..usercode.module_file import ReturnsDict, load_user_function, worker_pythonpath
 
 PREPROCESSING_FN = "preprocessing_fn"
 

@@ -19,8 +19,8 @@ from ..artifacts.model import write_hyperparameters
 from ..dsl import (Examples, ExecutionContext, HyperParameters, Input, Output, Parameter, Schema,
                    TransformGraph, component)
 from ..errors import ExecutionError, UserCodeError
-from .fn_args import TfKerasTrials, TunerFnResult, common_fn_args, skip_autograph_for_tf_keras
-from .module_file import def_line, load_user_function
+from ..usercode.fn_args import TfKerasTrials, TunerFnResult, common_fn_args, skip_autograph_for_tf_keras
+from ..usercode.module_file import def_line, load_user_function
 
 __all__ = ["TfKerasTrials", "Tuner", "TunerFnResult"]
 

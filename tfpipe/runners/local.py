@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from .. import events
-from ..components import warm_workers
+from ..beam import warm_workers
 from ..compiler import PipelineIR, compile_pipeline
 from ..dsl.pipeline import Pipeline
 from . import supervise

@@ -31,7 +31,7 @@ from typing import Callable
 import click
 
 from ..compiler.ir import PipelineIR
-from ..components import spans
+from ..io import spans
 from ..errors import DefinitionError, InputDataError
 from .interrupts import EXIT_INTERRUPTED, Terminated, stop_signals_raise
 from .partial import select as select_nodes

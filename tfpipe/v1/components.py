@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import components as native
-from ..components.fn_args import DataAccessor, FnArgs, TunerFnResult
+from ..usercode.fn_args import DataAccessor, FnArgs, TunerFnResult
 from ..dsl import Node
 from ..dsl.component import caller_location
 from ..errors import DefinitionError

@@ -222,22 +222,6 @@ def total(*parts) -> int:
     return sum(len(part) for part in parts)
 
 
-def can_import(modules: list[str]) -> dict:
-    """On a worker: which of ``modules`` it cannot import, with the error, and its
-    tfpipe version."""
-    import importlib
-
-    missing = {}
-    for name in modules:
-        try:
-            importlib.import_module(name)
-        except Exception as exc:  # noqa: BLE001 - reported to the client as it is
-            missing[name] = f"{type(exc).__name__}: {exc}"
-    from tfpipe import __version__
-
-    return {"missing": missing, "tfpipe": __version__}
-
-
 class TfxShim:
     """A Dask worker plugin: ``import tfx`` on the worker finds tfpipe's (a TFX module
     file's imports), on every worker, also one that joins or restarts later."""
@@ -247,10 +231,10 @@ class TfxShim:
     def setup(self, worker=None):
         import sys
 
-        from tfpipe import tfx_imports
+        from ...tfx_imports import WORKER_PATH
 
-        if tfx_imports.WORKER_PATH not in sys.path:
-            sys.path.insert(0, tfx_imports.WORKER_PATH)
+        if WORKER_PATH not in sys.path:
+            sys.path.insert(0, WORKER_PATH)
 
     def teardown(self, worker=None):
         pass

@@ -3,9 +3,9 @@ and ``tuner_fn`` get), its ``DataAccessor``, ``TunerFnResult`` (what ``tuner_fn`
 returns), and the ``train_args``/``eval_args`` both components take.
 
 A TFX module file imports these from ``tfx.components.trainer.fn_args_utils`` and
-``tfx.components.tuner.component``; here they are ``tfpipe.components.fn_args.FnArgs``
+``tfx.components.tuner.component``; here they are ``tfpipe.usercode.fn_args.FnArgs``
 and ``TunerFnResult`` (also importable from ``tfpipe.components.trainer`` and
-``tfpipe.components.tuner``).
+``tfpipe.components.tuner``, and by their old path ``tfpipe.components.fn_args``).
 """
 from __future__ import annotations
 

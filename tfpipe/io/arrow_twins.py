@@ -4,7 +4,7 @@ CsvExampleGen has every batch of rows as an Arrow RecordBatch before tfx-bsl's e
 turns it into tf.Examples. It writes that batch too, beside the shard:
 ``<uri>/arrow/Split-<name>/<shard name>.arrow`` holds the rows of
 ``<uri>/Split-<name>/<shard name>`` in the same order, as a zstd-compressed Arrow IPC
-file. The readers of the data nodes (``beam_io.read_examples``) read the twin where
+file. The readers of the data nodes (``examples.read_examples``) read the twin where
 there is one and give exactly the RecordBatches decoding the shard would give, without
 decoding: about 10 µs a row, twice over 1M rows in StatisticsGen and Transform.
 

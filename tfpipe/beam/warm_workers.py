@@ -65,8 +65,8 @@ PRELOAD = ("apache_beam.runners.worker.sdk_worker_main", "pyarrow", "tfx_bsl",
            "tfx_bsl.coders.example_coder", "tfx_bsl.tfxio.record_based_tfxio",
            "tfx_bsl.public.tfxio", "tensorflow", "tensorflow_data_validation",
            "tensorflow_transform", "tensorflow_transform.beam", "tfpipe.components",
-           "tfpipe.components.beam_io", "tfpipe.components.shards",
-           "tfpipe.components.arrow_twins")
+           "tfpipe.beam.pipeline", "tfpipe.io.examples", "tfpipe.io.shards",
+           "tfpipe.io.arrow_twins")
 # The command Beam 2.60's FnApiRunner gives multi_processing workers (fn_runner.py).
 BEAM_WORKER_COMMAND = f"{sys.executable} -m apache_beam.runners.worker.sdk_worker_main"
 _FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT)
@@ -75,7 +75,7 @@ _STOP_SECONDS = 1
 
 # The zygote's command: as ``-c``, not ``-m`` (runpy would warn that tfpipe.components
 # imported this module before running it).
-_ZYGOTE_MAIN = ("import sys; from tfpipe.components.warm_workers import _zygote_run; "
+_ZYGOTE_MAIN = ("import sys; from tfpipe.beam.warm_workers import _zygote_run; "
                 "_zygote_run(sys.argv[1:])")
 
 _zygote = None  # the run's zygote (a _Zygote), once a pipeline asked for one
@@ -250,7 +250,7 @@ def _zygote_main(listen_fd: int, folder: str, asked: float) -> None:
     quiet_if_asked()  # before the imports, which warn; its workers inherit it
     listener = socket.socket(fileno=listen_fd)
     _import(PRELOAD)
-    from tfpipe.components.beam_io import remember_dofn_specs
+    from tfpipe.beam.pipeline import remember_dofn_specs
 
     remember_dofn_specs()  # as the run does: its workers set up each DoFn once
     _log(zygote=os.getpid(), run=os.getppid(), asked=asked)  # "at": when it is ready

@@ -1,0 +1,1 @@
+"""User code: loading module files and the run_fn/tuner_fn contract (FnArgs)."""
