@@ -26,11 +26,6 @@ def _save(path: str, values) -> None:
         json.dump(sorted(repr(v) for v in values), f)
 
 
-def _dump(path: str, value) -> None:
-    with open(path, "w") as f:
-        json.dump(value, f)
-
-
 def run_both(build, tmp_path, address: str) -> tuple[list, list]:
     """The elements of ``build(p, folder)``'s PCollection on the DirectRunner and on Dask."""
     out = []
@@ -198,39 +193,6 @@ def test_tfdv_statistics_of_the_penguin_csv_are_not_empty(tmp_path, dask_address
     assert dataset.num_examples == 334
     assert len(dataset.features) == 5
     assert dask == direct
-
-
-def test_tft_analyze_and_transform_gives_the_direct_runners_values(tmp_path, dask_address):
-    """Beam's own DaskRunner fails here ('too many values to unpack')."""
-    import tensorflow as tf
-    import tensorflow_transform as tft
-    import tensorflow_transform.beam as tft_beam
-    from tensorflow_transform.tf_metadata import dataset_metadata, schema_utils
-
-    rows = [{"x": float(i), "s": ["a", "b", "c"][i % 3]} for i in range(60)]
-    metadata = dataset_metadata.DatasetMetadata(schema_utils.schema_from_feature_spec({
-        "x": tf.io.FixedLenFeature([], tf.float32), "s": tf.io.FixedLenFeature([], tf.string)}))
-
-    def preprocessing_fn(inputs):
-        return {"z": tft.scale_to_z_score(inputs["x"]),
-                "v": tft.compute_and_apply_vocabulary(inputs["s"])}
-
-    def transformed(runner, name):
-        out = str(tmp_path / name)
-        with beam.Pipeline(runner=runner) as p, tft_beam.Context(temp_dir=str(tmp_path / f"t-{name}")):
-            data = p | beam.Create(rows)
-            (result, _), _ = (data, metadata) | tft_beam.AnalyzeAndTransformDataset(
-                preprocessing_fn)
-            result | beam.combiners.ToList() | beam.Map(lambda xs: _dump(out, sorted(
-                (int(r["v"]), float(r["z"])) for r in xs)))
-        with open(out) as f:
-            return json.load(f)
-
-    direct = transformed(None, "direct")
-    assert len(direct) == 60
-    dask = transformed(DaskRunner(address=dask_address), "dask")
-    assert [v for v, _ in dask] == [v for v, _ in direct]  # the vocabulary's indices
-    assert [z for _, z in dask] == pytest.approx([z for _, z in direct], rel=1e-5)
 
 
 class Unknown(beam.PTransform):

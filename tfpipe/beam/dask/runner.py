@@ -70,6 +70,8 @@ def connect(options, address: str | None = None):
         kwargs["address"] = address
     where = kwargs.get("address") or kwargs.get("scheduler_file")
     try:
+        if kwargs.get("address"):
+            _probe(kwargs["address"])
         if where is None:
             cluster = distributed.LocalCluster(processes=True, threads_per_worker=1,
                                                dashboard_address=None)
@@ -77,11 +79,21 @@ def connect(options, address: str | None = None):
             client._tfpipe_cluster = cluster  # noqa: SLF001 - closed with the client
             return client
         return distributed.Client(set_as_default=False, **kwargs)
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError) as exc:
         raise DaskClusterError(
             f"no Dask scheduler answers at {where} ({type(exc).__name__}: {exc}).",
             fix="start one (`dask scheduler` and `dask worker ADDRESS` on each host), "
             "check the address, or run with `--beam dask` for a local cluster") from None
+
+
+def _probe(address: str) -> None:
+    """Refused at once where nothing listens, rather than retried until the timeout."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme == "tcp" and parts.hostname and parts.port:
+        socket.create_connection((parts.hostname, parts.port), timeout=CONNECT_TIMEOUT_S).close()
 
 
 class DaskRunner(BeamDaskRunner):
