@@ -123,11 +123,22 @@ class DaskRunner(BeamDaskRunner):
             graph = TaskGraph(run, npartitions, self.task_prefix)
             pipeline.visit(graph)
             sinks = graph.sinks()
-            futures = client.get(graph.tasks, sinks, sync=False)
+            futures = client.get(fused(graph.tasks, sinks), sinks, sync=False)
         except BaseException:
             close(client)
             raise
         return DaskResult(client, futures, run)
+
+
+def fused(tasks: dict, sinks: list) -> dict:
+    """The graph with each chain of tasks that feed one task only made one task (Beam's
+    fusion: a partition goes through a chain of ParDos in one task, on one worker,
+    without being stored or sent in between); keys keep their names."""
+    from dask.optimization import cull, fuse
+
+    tasks, dependencies = cull(tasks, sinks)
+    tasks, _ = fuse(tasks, sinks, dependencies=dependencies, rename_keys=False)
+    return tasks
 
 
 def overrides():
