@@ -65,3 +65,11 @@ def with_beam_args(args, extra) -> tuple[str, ...]:
         replaced |= set(runner_options)
     kept = [a for a in args if a.split("=", 1)[0] not in replaced]
     return tuple(kept) + tuple(extra)
+
+
+def ir_with_beam(ir, target: str | None, dask_workers: int = 2):
+    """``ir`` with the Beam runner ``--beam TARGET`` names, if given."""
+    if target is None:
+        return ir
+    return ir.with_options(beam_pipeline_args=with_beam_args(
+        ir.beam_pipeline_args, beam_args(target, dask_workers)))

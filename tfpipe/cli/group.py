@@ -104,16 +104,6 @@ beam_option = click.option(
          "Dask cluster started for the run) or dask://HOST:PORT (a running Dask scheduler).")
 
 
-def with_beam(ir, target: str | None, dask_workers: int = 2):
-    """``ir`` with the Beam runner ``--beam TARGET`` names, if given."""
-    if target is None:
-        return ir
-    from ..beam.runners import beam_args, with_beam_args
-
-    return ir.with_options(beam_pipeline_args=with_beam_args(
-        ir.beam_pipeline_args, beam_args(target, dask_workers)))
-
-
 VERBOSE_KEY = "tfpipe.verbose"  # in click's context meta: errors are reported with tracebacks
 
 

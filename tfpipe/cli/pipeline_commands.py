@@ -6,7 +6,7 @@ import sys
 import click
 
 from ..quiet import quiet_libraries
-from .group import beam_option, main, param_option, parse_params, verbose_option, with_beam
+from .group import beam_option, main, param_option, parse_params, verbose_option
 
 
 @main.command()
@@ -80,8 +80,10 @@ def run(pipeline_file: str, params: tuple[str, ...], explain_cache: bool, no_cac
     from ..runners.local import run_locally
     from ..views.progress import TerminalProgress
 
-    ir = with_beam(compile_pipeline(load_pipeline(pipeline_file, parse_params(params))), beam,
-                   dask_workers)
+    from ..beam.runners import ir_with_beam
+
+    ir = ir_with_beam(compile_pipeline(load_pipeline(pipeline_file, parse_params(params))),
+                      beam, dask_workers)
     run_locally(ir.with_options(enable_cache=False if no_cache else None, metadata=metadata),
                 listener=TerminalProgress(explain=explain_cache), from_node=from_nodes,
                 to_node=to_nodes, parallelism=parallelism, trigger=trigger,
@@ -105,9 +107,11 @@ def run(pipeline_file: str, params: tuple[str, ...], explain_cache: bool, no_cac
                    "Kubeflow pipeline parameter that each run can set; its compile-time value "
                    "is the default. Repeatable.")
 @param_option
+@beam_option
 @verbose_option
 def compile_(pipeline_file: str, output: str | None, as_ir: bool, image: str | None,
-             runtime_params: tuple[str, ...], params: tuple[str, ...], verbose: bool) -> None:
+             runtime_params: tuple[str, ...], params: tuple[str, ...], beam: str | None,
+             verbose: bool) -> None:
     """Compile PIPELINE_FILE to Kubeflow Pipelines v2 YAML (a PipelineSpec to upload to
     a KFP cluster), or with --ir to tfpipe's IR. Checks the pipeline first: every node
     wired to outputs of the right type, parameters known and serialisable, no cycles,
@@ -117,16 +121,18 @@ def compile_(pipeline_file: str, output: str | None, as_ir: bool, image: str | N
     image; see docs/kubeflow.md.
     """
     if as_ir:
+        from ..beam.runners import ir_with_beam
         from ..compiler import compile_pipeline
         from ..dsl.loader import load_pipeline
 
-        ir = compile_pipeline(load_pipeline(pipeline_file, parse_params(params)))
+        ir = ir_with_beam(compile_pipeline(load_pipeline(pipeline_file, parse_params(params))),
+                          beam)
         text, what = ir.to_json(), "the IR"
     else:
         from ..backends.kubeflow.compile.pipeline import compile_file
 
         ir, text = compile_file(pipeline_file, parse_params(params), image=image,
-                                runtime_params=runtime_params)
+                                runtime_params=runtime_params, beam=beam)
         what = "Kubeflow Pipelines YAML"
     if output:
         with open(output, "w", encoding="utf-8") as f:

@@ -100,11 +100,16 @@ def compile_ir(ir: PipelineIR, *, image: str | None = None, project_root: str | 
 
 def compile_file(path: str, args: dict[str, Any] | None = None, *, image: str | None = None,
                  runtime_params: tuple[str, ...] = (), project_root: str | None = None,
-                 image_dir: str = IMAGE_PROJECT_DIR) -> tuple[PipelineIR, str]:
+                 image_dir: str = IMAGE_PROJECT_DIR,
+                 beam: str | None = None) -> tuple[PipelineIR, str]:
     """Load ``path`` with ``args`` for create_pipeline(), compile it; returns the IR and
-    the YAML. The project root defaults to the folder with pyproject.toml above it."""
+    the YAML. The project root defaults to the folder with pyproject.toml above it.
+    ``beam``: where every task's Beam work goes (``tfpipe compile --beam``, e.g. a Dask
+    scheduler on the cluster, ``dask://dask-scheduler:8786``)."""
+    from ....beam.runners import ir_with_beam
+
     args = dict(args or {})
-    ir = compile_pipeline(load_pipeline(path, args))
+    ir = ir_with_beam(compile_pipeline(load_pipeline(path, args)), beam)
     wiring = find_wiring(path, args, ir, tuple(runtime_params)) if runtime_params else {}
     text = compile_ir(ir, image=image, project_root=project_root or find_project_root(path),
                       image_dir=image_dir, wiring=wiring)
