@@ -3,8 +3,8 @@ independent nodes at the same time.
 
 Like TFX's BeamDagRunner, every node is a step that launches its component after its
 upstream nodes, and the components that process data run their own Apache Beam
-pipelines with the pipeline's ``beam_pipeline_args`` (DirectRunner by default, or
-Flink, Spark, Dataflow). Unlike an outer Beam pipeline on the DirectRunner, which runs
+pipelines with the pipeline's ``beam_pipeline_args`` (DirectRunner by default, or a
+Dask cluster with tfpipe's runner; other runners' arguments are passed through). Unlike an outer Beam pipeline on the DirectRunner, which runs
 its steps one at a time, the steps here run on a small thread pool, so independent
 nodes (ExampleValidator and Transform, say) overlap.
 """
