@@ -25,24 +25,23 @@ def _on_dask(address: str) -> str:
     return "dask://" + address.split("://", 1)[1]
 
 
+def _run_on_dask(tmp_path_factory, cluster, address, pipeline):
+    root = tmp_path_factory.mktemp(f"{pipeline.parent.name}-dask")
+    before = len(cluster.task_names)
+    result = run_cli("run", str(pipeline), "-p", f"pipeline_root={root}",
+                     "--beam", _on_dask(address))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root, result, cluster.task_names[before:]
+
+
 @pytest.fixture(scope="module")
 def penguin_on_dask(tmp_path_factory, dask_cluster, dask_address):
-    root = tmp_path_factory.mktemp("penguin-dask")
-    before = len(dask_cluster.task_names)
-    result = run_cli("run", str(PENGUIN / "pipeline.py"), "-p", f"pipeline_root={root}",
-                     "--beam", _on_dask(dask_address))
-    assert result.returncode == 0, result.stdout + result.stderr
-    return root, result, dask_cluster.task_names[before:]
+    return _run_on_dask(tmp_path_factory, dask_cluster, dask_address, PENGUIN / "pipeline.py")
 
 
 @pytest.fixture(scope="module")
 def taxi_on_dask(tmp_path_factory, dask_cluster, dask_address):
-    root = tmp_path_factory.mktemp("taxi-dask")
-    before = len(dask_cluster.task_names)
-    result = run_cli("run", str(TAXI / "pipeline.py"), "-p", f"pipeline_root={root}",
-                     "--beam", _on_dask(dask_address))
-    assert result.returncode == 0, result.stdout + result.stderr
-    return root, result, dask_cluster.task_names[before:]
+    return _run_on_dask(tmp_path_factory, dask_cluster, dask_address, TAXI / "pipeline.py")
 
 
 def _output(root, node: str, name: str) -> str:

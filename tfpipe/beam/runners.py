@@ -8,15 +8,7 @@ DASK_NAMES = ("DaskRunner", "dask", "apache_beam.runners.dask.dask_runner.DaskRu
               "tfpipe.beam.dask.runner.DaskRunner")
 
 
-def option(args, name: str) -> str | None:
-    """The last value of ``--name=value`` or ``--name value`` in ``args``."""
-    value, args = None, list(args)
-    for i, arg in enumerate(args):
-        if arg == f"--{name}" and i + 1 < len(args):
-            value = args[i + 1]
-        elif arg.startswith(f"--{name}="):
-            value = arg.split("=", 1)[1]
-    return value
+from .warm_workers import _option as option  # the last value of --name=value / --name value
 
 
 def on_dask(args) -> bool:

@@ -171,18 +171,22 @@ class TaskGraph:
     def _deal(self, name: str, parts: list) -> list:
         """``parts`` dealt round robin over ``self.partitions`` partitions."""
         n = self.partitions
+        return self._shuffle(f"{name}:deal", f"{name}:spread", parts, worker.concat,
+                             lambda i, part: (worker.split_round_robin, n, i, part))
+
+    def _shuffle(self, split: str, out: str, parts: list, merge, split_task) -> list:
+        """All to all: each of ``parts`` split into ``self.partitions`` buckets
+        (``split_task(i, part)``), each output partition ``merge`` of its buckets."""
+        n = self.partitions
         for i, part in enumerate(parts):
-            self.tasks[(f"{name}:deal", i)] = (worker.split_round_robin, n, i, part)
-        out = []
+            self.tasks[(split, i)] = split_task(i, part)
         for j in range(n):
             pieces = []
             for i in range(len(parts)):
-                key = (f"{name}:dealt", i, j)
-                self.tasks[key] = (worker.bucket, (f"{name}:deal", i), j)
-                pieces.append(key)
-            self.tasks[(f"{name}:spread", j)] = (worker.concat, *pieces)
-            out.append((f"{name}:spread", j))
-        return out
+                self.tasks[(f"{split}:bucket", i, j)] = (worker.bucket, (split, i), j)
+                pieces.append((f"{split}:bucket", i, j))
+            self.tasks[(out, j)] = (merge, *pieces)
+        return [(out, j) for j in range(n)]
 
     def _group_by_key(self, node) -> None:
         pcoll = node.inputs[0]
@@ -193,19 +197,9 @@ class TaskGraph:
                                "use the global window or fixed/sliding windows on Dask")
         coder = _key_coder(pcoll, node.full_label)
         name, n = self._name(node), self.partitions
-        parts = self._input(pcoll)
-        for i, part in enumerate(parts):
-            self.tasks[(f"{name}:split", i)] = (worker.split_by_key, coder, n, part)
-        out = []
-        for j in range(n):
-            pieces = []
-            for i in range(len(parts)):
-                key = (f"{name}:bucket", i, j)
-                self.tasks[key] = (worker.bucket, (f"{name}:split", i), j)
-                pieces.append(key)
-            self.tasks[(name, j)] = (worker.group, *pieces)
-            out.append((name, j))
-        self._set(node.outputs[None], out)
+        self._set(node.outputs[None], self._shuffle(
+            f"{name}:split", name, self._input(pcoll), worker.group,
+            lambda i, part: (worker.split_by_key, coder, n, part)))
 
     def _flatten(self, node, output) -> None:
         parts = [key for pcoll in node.inputs for key in self._input(pcoll)]
