@@ -37,6 +37,41 @@ def parse_params(values: tuple[str, ...]) -> dict:
     return params
 
 
+class OutputFile(click.Path):
+    """A file a command writes (``-o``): its folder must exist and be writable, and the
+    path must not be a folder, checked before the command does its work."""
+
+    def __init__(self, allow_dash: bool = False):
+        super().__init__(dir_okay=False, writable=True, allow_dash=allow_dash)
+
+    def convert(self, value, param, ctx):
+        path = super().convert(value, param, ctx)
+        if path == "-" and self.allow_dash:
+            return path
+        folder = os.path.dirname(os.path.abspath(path))
+        shown = os.path.dirname(path) or "."
+        if os.path.exists(folder) and not os.path.isdir(folder):
+            self.fail(f"cannot write {path}: {shown} is a file, not a folder (choose another "
+                      "path).", param, ctx)
+        if not os.path.isdir(folder):
+            self.fail(f"cannot write {path}: the folder {shown} does not exist (create it "
+                      "first, or choose another path).", param, ctx)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            self.fail(f"cannot write {path}: the folder {shown} is not writable (choose "
+                      "another path).", param, ctx)
+        return path
+
+
+def write_output(path: str, text: str, param_hint: str = "'-o' / '--output'") -> None:
+    """Write a command's output file; an OSError is a bad --output, exit 2."""
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as exc:
+        raise click.BadParameter(f"cannot write {path}: {exc.strerror}.",
+                                 param_hint=param_hint) from None
+
+
 def _echo_error(exc: TfpipeError, verbose: bool) -> None:
     """The error as every command reports it: kind, node, cause, place and fix."""
     if verbose:

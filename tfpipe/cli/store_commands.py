@@ -7,7 +7,7 @@ import os
 import click
 
 from ..quiet import quiet_libraries
-from .group import main, open_client, store_options
+from .group import OutputFile, main, open_client, store_options, write_output
 
 
 @main.command(name="runs")
@@ -36,7 +36,7 @@ def runs_(pipeline_file, metadata, pipeline_root, params, verbose, limit, as_jso
 @click.argument("targets", nargs=-1, metavar="[PIPELINE_FILE] [RUN_ID]")
 @store_options
 @click.option("-o", "--output", default="report.html", show_default=True,
-              type=click.Path(dir_okay=False), help="The HTML file to write ('-': stdout).")
+              type=OutputFile(allow_dash=True), help="The HTML file to write ('-': stdout).")
 def report(targets, metadata, pipeline_root, params, verbose, output) -> None:
     """Write a self-contained HTML report of a run (the latest by default; RUN_ID or a
     unique prefix of it picks another): the pipeline graph with each node's state and
@@ -59,8 +59,7 @@ def report(targets, metadata, pipeline_root, params, verbose, output) -> None:
     if output == "-":
         click.echo(html, nl=False)
         return
-    with open(output, "w", encoding="utf-8") as f:
-        f.write(html)
+    write_output(output, html)
     click.echo(click.style("✔ ", fg="green") + f"report of run {run.run_id} of pipeline "
                f"{run.pipeline} ({run.state}) written to {output}")
     click.echo(f"  open file://{os.path.abspath(output)}")
