@@ -123,7 +123,7 @@ def lineage(artifact, pipeline_file, metadata, pipeline_root, params, verbose,
     `tfpipe runs`, or as the metadata.sqlite nearest a path given as ARTIFACT."""
     from ..views.lineage import render
 
-    near = None if artifact.isdigit() else artifact
+    near = None if artifact.isascii() and artifact.isdigit() else artifact
     client = open_client(pipeline_file, metadata, pipeline_root, params, near=near)
     found = client.lineage(artifact, direction)
     for line in render(found, upstream=direction != "down", downstream=direction != "up"):
