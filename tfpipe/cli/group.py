@@ -10,6 +10,7 @@ import click
 
 from .. import __version__
 from ..errors import TfpipeError
+from ..quiet import quiet_libraries
 
 EXIT_CODES_HELP = """Exit codes: 0 success, 1 internal error, 2 bad pipeline definition or
 command line (or tfpipe ui's port in use), 3 a node failed, 4 metadata store error (or
@@ -122,7 +123,12 @@ VERBOSE_KEY = "tfpipe.verbose"  # in click's context meta: errors are reported w
 
 
 def _remember_verbose(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    """Read first (eager): errors get tracebacks with --verbose; without it the libraries
+    a command imports (TensorFlow's C++ start-up lines, warnings) stay quiet, also while
+    a pipeline or module file loads."""
     ctx.meta[VERBOSE_KEY] = value
+    if not value:
+        quiet_libraries()
     return value
 
 

@@ -5,7 +5,6 @@ import sys
 
 import click
 
-from ..quiet import quiet_libraries
 from .group import OutputFile, main, param_option, parse_params, verbose_option, write_output
 
 
@@ -54,8 +53,6 @@ def run(pipeline_file: str, params: tuple[str, ...], explain_cache: bool, no_cac
     """
     if (interval is not None or once) and not watch:
         raise click.UsageError("--interval and --once go with --watch")
-    if not verbose:
-        quiet_libraries()
     from ..compiler import compile_pipeline
     from ..dsl.loader import load_pipeline
     from ..runners import supervise

@@ -6,7 +6,6 @@ import os
 
 import click
 
-from ..quiet import quiet_libraries
 from .group import OutputFile, main, open_client, store_options, write_output
 
 
@@ -42,8 +41,6 @@ def report(targets, metadata, pipeline_root, params, verbose, output) -> None:
     unique prefix of it picks another): the pipeline graph with each node's state and
     duration, statistics per split, schema, anomalies, evaluation metrics and blessing,
     and where the model was pushed. The store is found as for `tfpipe runs`."""
-    if not verbose:
-        quiet_libraries()
     from ..metadata.locate import split_targets
     from ..report import build_report
 
@@ -145,8 +142,6 @@ def ui(metadata, pipeline_root, params, verbose, host, port) -> None:
     their lineage; the model registry and comparisons. The store is found as for
     `tfpipe runs` (--metadata, --pipeline-root, or the current folder's). Ctrl-C stops
     it. Exit 4 if the store cannot be opened, 2 if the port is in use. See docs/ui.md."""
-    if not verbose:  # an evaluation page loads TFMA, which logs a lot
-        quiet_libraries()
     from ..ui.server import serve
 
     client = open_client(None, metadata, pipeline_root, params)
