@@ -45,7 +45,7 @@ def pipeline_call(tree: ast.Module) -> ast.Call | None:
 
 def main_call(path: str, module) -> tuple[Callable, dict[str, Any]] | None:
     """``(factory, arguments)`` of the pipeline call under ``__main__``, or None."""
-    with open(path, encoding="utf-8") as f:
+    with open(path, "rb") as f:  # bytes: decoded as Python decodes the file it imported
         call = pipeline_call(ast.parse(f.read(), path))
     if call is None:
         return None
