@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ from bench.ui import fill_store
 
 from ..conftest import REPO, run_cli
 from ..ui.conftest import start_ui, stop
+from ..ui.test_safety import _get
 
 
 def _one_clean_error(result: subprocess.CompletedProcess) -> None:
@@ -99,14 +98,6 @@ def ui_server(tmp_path_factory):
     server = start_ui("--metadata", str(folder / "metadata.sqlite"), log=folder / "ui.log")
     yield server
     stop(server)
-
-
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=60) as reply:
-            return reply.status, reply.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
 
 
 def test_ui_artifact_id_of_400_digits(ui_server):
