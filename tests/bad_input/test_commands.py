@@ -115,3 +115,21 @@ def test_ui_query_string_of_100_kb(ui_server):
     assert _get(ui_server.url)[0] == 200, "the server is still up"
     log = Path(ui_server.stderr).read_text()
     assert "Traceback" not in log and "x" * 300 not in log, "the access log cuts it short"
+
+
+def test_a_file_name_that_is_not_utf8(tmp_path):
+    """Found by the fuzz test: the name reached the store's protobuf and raised there."""
+    import os
+
+    from tfpipe.metadata.store import connect
+
+    connect(str(tmp_path / "metadata.sqlite"))
+    name = os.fsdecode(b"caf\xe9.py")
+    (tmp_path / name).write_text("x = 1\n")
+    result = run_cli("lineage", name, "--metadata", "metadata.sqlite", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(
+        f"Error (definition error): '{tmp_path}/caf\\xe9.py' is not UTF-8 text (a file name "
+        "or argument with bytes outside UTF-8).\n  fix: rename the file, or give tfpipe "
+        "names and values in UTF-8\n"), result.stderr
+    _one_clean_error(result)

@@ -174,6 +174,7 @@ def invocations(draw) -> list[str]:
 @example(args=["lineage", "1", "--metadata", "mysql://u:p@127.0.0.1:70000/db"])
 @example(args=["report", "--metadata", "mysql://u@[::1/db"])
 @example(args=["report", "latin1.py", "latin1.py"])
+@example(args=["lineage", os.fsdecode(b"caf\xe9.py")])  # a file name that is not UTF-8
 def test_every_command_fails_cleanly(sandbox, args):
     _restore(sandbox)
     store = sandbox / "tfpipe_output" / "metadata.sqlite"

@@ -82,10 +82,27 @@ def _echo_error(exc: TfpipeError, verbose: bool) -> None:
         click.echo(click.style("  (run with --verbose for the traceback)", dim=True), err=True)
 
 
+def _not_utf8(exc: UnicodeEncodeError) -> TfpipeError:
+    """A name from the command line with bytes that are not UTF-8 (Python keeps them as
+    surrogates), which the store, protobuf or the terminal cannot take."""
+    from ..errors import DefinitionError
+
+    text = exc.object if isinstance(exc.object, str) else ""
+    shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return DefinitionError(f"'{shown}' is not UTF-8 text (a file name or argument with "
+                           "bytes outside UTF-8).", fix="rename the file, or give tfpipe "
+                           "names and values in UTF-8")
+
+
 class _Group(click.Group):
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            except UnicodeEncodeError as exc:
+                if "surrogates not allowed" not in str(exc):
+                    raise
+                raise _not_utf8(exc) from exc
         except TfpipeError as exc:  # the command's --verbose has been read by now
             _echo_error(exc, ctx.meta.get(VERBOSE_KEY, False))
             from ..runners import supervise
