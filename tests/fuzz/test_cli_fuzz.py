@@ -64,13 +64,23 @@ def sandbox(tmp_path_factory) -> Path:
     """Hostile files and folders, and a store of two runs (tfpipe_output/metadata.sqlite,
     the store a pipeline.py in this folder would use)."""
     box = tmp_path_factory.mktemp("fuzz-cli")
-    fill_store(str(box / "tfpipe_output" / "metadata.sqlite"), 2,
-               root=str(box / "tfpipe_output"))
-    (box / "pipeline.py").write_text(PIPELINE)
     (box / "pristine").mkdir()
-    shutil.copy(box / "tfpipe_output" / "metadata.sqlite", box / "pristine")
-    shutil.copy(box / "pipeline.py", box / "pristine")
-    (box / "a_folder").mkdir()
+    fill_store(str(box / "pristine" / "metadata.sqlite"), 2,
+               root=str(box / "tfpipe_output"))
+    (box / "loop").symlink_to(box / "loop")
+    (box / "dangling").symlink_to(box / "nowhere")
+    return box
+
+
+def _restore(box: Path) -> None:
+    """The store and the files as they were: a command may legitimately write over them
+    (`report -o huge.py`), and each example starts from the same sandbox."""
+    for made in ("a_folder", "tfpipe_output"):
+        if (box / made).is_file():
+            (box / made).unlink()
+        (box / made).mkdir(exist_ok=True)
+    shutil.copy(box / "pristine" / "metadata.sqlite", box / "tfpipe_output")
+    (box / "pipeline.py").write_text(PIPELINE)
     (box / "a_file").write_text("x")
     (box / "empty.py").write_text("")
     (box / "syntax.py").write_text("def oops(:\n")
@@ -78,18 +88,7 @@ def sandbox(tmp_path_factory) -> Path:
     (box / "huge.py").write_text("# a comment line of a huge file\n" * 32_000)  # 1 MB
     (box / "binary.bin").write_bytes(bytes(range(256)) * 4096)  # 1 MB, not text
     (box / "not_a_store.sqlite").write_bytes(b"this is not a database" * 100)
-    (box / "loop").symlink_to(box / "loop")
-    (box / "dangling").symlink_to(box / "nowhere")
     (box / os.fsdecode(b"caf\xe9.py")).write_text("x = 1\n")
-    return box
-
-
-def _restore(box: Path) -> None:
-    """The store and pipeline.py as they were (a command may legitimately overwrite
-    them, e.g. `report -o tfpipe_output/metadata.sqlite`)."""
-    (box / "tfpipe_output").mkdir(exist_ok=True)
-    shutil.copy(box / "pristine" / "metadata.sqlite", box / "tfpipe_output")
-    shutil.copy(box / "pristine" / "pipeline.py", box)
 
 
 def _digest(path: Path) -> str:

@@ -217,6 +217,11 @@ class Static(tornado.web.StaticFileHandler):
     def set_default_headers(self) -> None:
         self.set_header("X-Content-Type-Options", "nosniff")
 
+    def validate_absolute_path(self, root: str, absolute_path: str):
+        if "\x00" in absolute_path:  # no file has it in its name (os.stat would raise)
+            raise tornado.web.HTTPError(404)
+        return super().validate_absolute_path(root, absolute_path)
+
 
 def make_app(client: Client) -> tornado.web.Application:
     return Application([
