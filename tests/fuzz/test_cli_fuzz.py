@@ -59,6 +59,24 @@ def commands(group: click.Group, prefix: tuple[str, ...] = ()):
 COMMANDS = list(commands(main))
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _libraries_left_as_they_were():
+    """The commands quiet the libraries in this process (warnings, log levels): undone
+    after this module, so that later tests see what they would have seen."""
+    import logging
+    import warnings
+
+    filters = warnings.filters[:]
+    from tfpipe.quiet import _LOGGERS
+
+    levels = {name: logging.getLogger(name).level
+              for name in [None, *_LOGGERS, *logging.root.manager.loggerDict]}
+    yield
+    warnings.filters[:] = filters
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory) -> Path:
     """Hostile files and folders, and a store of two runs (tfpipe_output/metadata.sqlite,
