@@ -22,7 +22,7 @@ from .metadata import lineage as lineage_io
 from .metadata import models as models_io
 from .metadata import runs as runs_io
 from .metadata.history import SpanRecord, span_history
-from .metadata.lineage import ArtifactInfo, Lineage
+from .metadata.lineage import ArtifactInfo, Lineage, parse_id
 from .metadata.locate import locate
 from .metadata.models import ModelDetails, ModelVersion
 from .metadata.runs import NodeRun, Run
@@ -32,7 +32,7 @@ STATES = ("COMPLETE",) + runs_io.UNFINISHED
 DIRECTIONS = ("both", "up", "down")
 
 __all__ = ["ArtifactInfo", "Client", "Lineage", "ModelDetails", "ModelVersion", "NodeDetail",
-           "Port", "Run", "RunDetail", "SpanRecord"]
+           "Port", "Run", "RunDetail", "SpanRecord", "parse_id"]
 
 
 @dataclass(frozen=True)

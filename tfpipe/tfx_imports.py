@@ -62,6 +62,10 @@ ALIASES = {
 # Every package on the way to an alias ("tfx", "tfx.dsl", "tfx.dsl.components", ...).
 PACKAGES = {name.rsplit(".", i)[0] for name in ALIASES for i in range(name.count(".") + 1)}
 GUIDE = "docs/from-tfx.md"
+# What to use instead of TFX names whose whole kind tfpipe has not got (a part of the name).
+INSTEAD = {part: "read an export of the data instead: CsvExampleGen over CSV files exported "
+           "from BigQuery, or ImportExampleGen over TFRecords of tf.Examples"
+           for part in ("extensions", "BigQuery")}
 
 _active = 0
 _lock = threading.Lock()
@@ -99,6 +103,8 @@ def not_supported(name: str, offered: list[str]):
 
     fix = (f"tfpipe offers here: {', '.join(offered)}" if offered else
            "tfpipe provides tfx.v1.components, .dsl, .proto, .types and .orchestration")
+    instead = next((text for part, text in INSTEAD.items() if part in name), None)
+    fix = f"{instead}; {fix}" if instead else fix
     return DefinitionError(f"TFX's {name} is not supported by tfpipe.", where=_user_line(),
                            fix=f"{fix}; see {GUIDE}")
 
@@ -139,8 +145,8 @@ class _AliasModule(types.ModuleType):
         source = self._source()
         if source is not None and not attr.startswith("_") and hasattr(source, attr):
             return getattr(source, attr)
-        raise not_supported(child, _public_names(source) + sorted(
-            p.rsplit(".", 1)[1] for p in PACKAGES if p.rsplit(".", 1)[0] == self.__name__))
+        raise not_supported(child, sorted(set(_public_names(source)) | {
+            p.rsplit(".", 1)[1] for p in PACKAGES if p.rsplit(".", 1)[0] == self.__name__}))
 
     def __dir__(self):
         source = self._source()

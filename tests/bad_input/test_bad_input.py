@@ -284,14 +284,18 @@ CASES = [
     # Issue 14: TFX pipeline files use what tfpipe has not got.
     Case("a TFX component tfpipe has not got", lambda t: [], 2,
          ["Error (definition error): TFX's tfx.components.BigQueryExampleGen is not supported "
-          "by tfpipe.", "tfx_pipeline.py:1", "fix: tfpipe offers here: BulkInferrer, CsvExampleGen, DataAccessor,",
+          "by tfpipe.", "tfx_pipeline.py:1", "fix: read an export of the data instead: CsvExampleGen over "
+          "CSV files exported from BigQuery, or ImportExampleGen over TFRecords of "
+          "tf.Examples; tfpipe offers here: BulkInferrer, CsvExampleGen, DataAccessor,",
           "see docs/from-tfx.md"],
          pipeline_file=lambda t: _write(t / "tfx_pipeline.py", "from tfx.components import "
                                         "BigQueryExampleGen\n")),
     Case("a TFX module tfpipe has not got", lambda t: [], 2,
          ["Error (definition error): TFX's module tfx.extensions is not supported by tfpipe.",
-          "tfx_pipeline.py:2", "fix: tfpipe offers here: tfx.components, tfx.dsl, tfx.orchestration, tfx.proto, "
-          "tfx.types, tfx.v1;"],
+          "tfx_pipeline.py:2", "fix: read an export of the data instead: CsvExampleGen over "
+          "CSV files exported from BigQuery, or ImportExampleGen over TFRecords of "
+          "tf.Examples; tfpipe offers here: tfx.components, tfx.dsl, "
+          "tfx.orchestration, tfx.proto, tfx.types, tfx.v1;"],
          pipeline_file=lambda t: _write(t / "tfx_pipeline.py", "import os\nfrom "
                                         "tfx.extensions.google_cloud_big_query import "
                                         "example_gen\n")),
@@ -312,6 +316,27 @@ CASES = [
           "fix: tfpipe offers here: LatestArtifactStrategy, LatestBlessedModelStrategy"],
          pipeline_file=lambda t: _write(t / "tfx_pipeline.py", TFX_FILE.format(
             "tfx.dsl.Resolver(strategy_class=tfx.dsl.experimental.SpanRangeStrategy)"))),
+    Case("TFX's BigQueryExampleGen through tfx.v1.extensions", lambda t: [], 2,
+         ["Error (definition error): TFX's tfx.v1.extensions is not supported by tfpipe.",
+          "tfx_pipeline.py:5", "fix: read an export of the data instead: CsvExampleGen over "
+          "CSV files exported from BigQuery, or ImportExampleGen over TFRecords of "
+          "tf.Examples; tfpipe offers here: components, dsl, orchestration, "
+          "proto, types; see docs/from-tfx.md"],
+         pipeline_file=lambda t: _write(t / "tfx_pipeline.py", TFX_FILE.format(
+            "tfx.extensions.google_cloud_big_query.BigQueryExampleGen(query='SELECT 1')"))),
+    # Issue 29: user code that cannot load, or that is declared against its contract.
+    Case("module file with a syntax error", lambda t: _args(
+        t, data=GOOD_CSV, stage="transform", module_file=_module(
+            t, "def preprocessing_fn(inputs)\n    return inputs\n")), 3,
+         ["Error (error in user code): [Transform] module_file ", "module.py has a syntax "
+          "error: expected ':'.", "module.py:1\n", "fix: correct the line shown"], "Transform"),
+    Case("preprocessing_fn declared without its argument", lambda t: _args(
+        t, data=GOOD_CSV, stage="transform", module_file=_module(
+            t, "def preprocessing_fn():\n    return {}\n")), 3,
+         ["Error (error in user code): [Transform] preprocessing_fn() cannot be called as "
+          "preprocessing_fn(inputs): Transform calls it with one argument, a dict of feature "
+          "tensors, and takes back a dict of tensors (output feature name -> tensor).",
+          "module.py:1\n", "fix: declare it as `def preprocessing_fn(inputs):`"], "Transform"),
     # `run --watch`: a pipeline whose ExampleGen reads no spans has nothing to watch.
     Case("watching a pipeline that reads no spans", lambda t: _args(t, data=GOOD_CSV) + [
         "--watch", "--once"], 2,

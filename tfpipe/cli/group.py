@@ -10,6 +10,7 @@ import click
 
 from .. import __version__
 from ..errors import TfpipeError
+from ..quiet import quiet_libraries
 
 EXIT_CODES_HELP = """Exit codes: 0 success, 1 internal error, 2 bad pipeline definition or
 command line (or tfpipe ui's port in use), 3 a node failed, 4 metadata store error (or
@@ -37,6 +38,41 @@ def parse_params(values: tuple[str, ...]) -> dict:
     return params
 
 
+class OutputFile(click.Path):
+    """A file a command writes (``-o``): its folder must exist and be writable, and the
+    path must not be a folder, checked before the command does its work."""
+
+    def __init__(self, allow_dash: bool = False):
+        super().__init__(dir_okay=False, writable=True, allow_dash=allow_dash)
+
+    def convert(self, value, param, ctx):
+        path = super().convert(value, param, ctx)
+        if path == "-" and self.allow_dash:
+            return path
+        folder = os.path.dirname(os.path.abspath(path))
+        shown = os.path.dirname(path) or "."
+        if os.path.exists(folder) and not os.path.isdir(folder):
+            self.fail(f"cannot write {path}: {shown} is a file, not a folder (choose another "
+                      "path).", param, ctx)
+        if not os.path.isdir(folder):
+            self.fail(f"cannot write {path}: the folder {shown} does not exist (create it "
+                      "first, or choose another path).", param, ctx)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            self.fail(f"cannot write {path}: the folder {shown} is not writable (choose "
+                      "another path).", param, ctx)
+        return path
+
+
+def write_output(path: str, text: str, param_hint: str = "'-o' / '--output'") -> None:
+    """Write a command's output file; an OSError is a bad --output, exit 2."""
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as exc:
+        raise click.BadParameter(f"cannot write {path}: {exc.strerror}.",
+                                 param_hint=param_hint) from None
+
+
 def _echo_error(exc: TfpipeError, verbose: bool) -> None:
     """The error as every command reports it: kind, node, cause, place and fix."""
     if verbose:
@@ -46,10 +82,27 @@ def _echo_error(exc: TfpipeError, verbose: bool) -> None:
         click.echo(click.style("  (run with --verbose for the traceback)", dim=True), err=True)
 
 
+def _not_utf8(exc: UnicodeEncodeError) -> TfpipeError:
+    """A name from the command line with bytes that are not UTF-8 (Python keeps them as
+    surrogates), which the store, protobuf or the terminal cannot take."""
+    from ..errors import DefinitionError
+
+    text = exc.object if isinstance(exc.object, str) else ""
+    shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return DefinitionError(f"'{shown}' is not UTF-8 text (a file name or argument with "
+                           "bytes outside UTF-8).", fix="rename the file, or give tfpipe "
+                           "names and values in UTF-8")
+
+
 class _Group(click.Group):
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            except UnicodeEncodeError as exc:
+                if "surrogates not allowed" not in str(exc):
+                    raise
+                raise _not_utf8(exc) from exc
         except TfpipeError as exc:  # the command's --verbose has been read by now
             _echo_error(exc, ctx.meta.get(VERBOSE_KEY, False))
             from ..runners import supervise
@@ -108,7 +161,12 @@ VERBOSE_KEY = "tfpipe.verbose"  # in click's context meta: errors are reported w
 
 
 def _remember_verbose(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    """Read first (eager): errors get tracebacks with --verbose; without it the libraries
+    a command imports (TensorFlow's C++ start-up lines, warnings) stay quiet, also while
+    a pipeline or module file loads."""
     ctx.meta[VERBOSE_KEY] = value
+    if not value:
+        quiet_libraries()
     return value
 
 

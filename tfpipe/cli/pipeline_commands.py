@@ -5,8 +5,8 @@ import sys
 
 import click
 
-from ..quiet import quiet_libraries
-from .group import beam_option, main, param_option, parse_params, verbose_option
+from .group import (OutputFile, beam_option, main, param_option, parse_params, verbose_option,
+                    write_output)
 
 
 @main.command()
@@ -57,8 +57,6 @@ def run(pipeline_file: str, params: tuple[str, ...], explain_cache: bool, no_cac
     """
     if (interval is not None or once) and not watch:
         raise click.UsageError("--interval and --once go with --watch")
-    if not verbose:
-        quiet_libraries()
     from ..compiler import compile_pipeline
     from ..dsl.loader import load_pipeline
     from ..runners import supervise
@@ -93,7 +91,7 @@ def run(pipeline_file: str, params: tuple[str, ...], explain_cache: bool, no_cac
 
 @main.command(name="compile")
 @click.argument("pipeline_file", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+@click.option("-o", "--output", type=OutputFile(), default=None,
               help="Where to write the result (default: standard output).")
 @click.option("--ir", "as_ir", is_flag=True,
               help="Write tfpipe's intermediate representation (versioned JSON) instead of "
@@ -135,8 +133,7 @@ def compile_(pipeline_file: str, output: str | None, as_ir: bool, image: str | N
                                 runtime_params=runtime_params, beam=beam)
         what = "Kubeflow Pipelines YAML"
     if output:
-        with open(output, "w", encoding="utf-8") as f:
-            f.write(text)
+        write_output(output, text)
         click.echo(f"Wrote {what} of pipeline {ir.name} ({len(ir.nodes)} nodes) to {output}",
                    err=True)
     else:
@@ -173,6 +170,10 @@ def migrate(pipeline_file: str, write: bool, verbose: bool) -> None:
     from ..migrate import migrate_file
 
     result = migrate_file(pipeline_file, write=write)
+    if not result.diff and not result.problems:
+        click.echo(click.style("✔ ", fg="green") + f"nothing to rewrite: {pipeline_file} "
+                   "does not use TFX", err=True)
+        return
     click.echo(result.diff, nl=False)
     for problem in result.problems:
         click.echo(click.style("  to do by hand: ", fg="yellow") + problem, err=True)

@@ -6,8 +6,7 @@ import os
 
 import click
 
-from ..quiet import quiet_libraries
-from .group import main, open_client, store_options
+from .group import OutputFile, main, open_client, store_options, write_output
 
 
 @main.command(name="runs")
@@ -36,14 +35,12 @@ def runs_(pipeline_file, metadata, pipeline_root, params, verbose, limit, as_jso
 @click.argument("targets", nargs=-1, metavar="[PIPELINE_FILE] [RUN_ID]")
 @store_options
 @click.option("-o", "--output", default="report.html", show_default=True,
-              type=click.Path(dir_okay=False), help="The HTML file to write ('-': stdout).")
+              type=OutputFile(allow_dash=True), help="The HTML file to write ('-': stdout).")
 def report(targets, metadata, pipeline_root, params, verbose, output) -> None:
     """Write a self-contained HTML report of a run (the latest by default; RUN_ID or a
     unique prefix of it picks another): the pipeline graph with each node's state and
     duration, statistics per split, schema, anomalies, evaluation metrics and blessing,
     and where the model was pushed. The store is found as for `tfpipe runs`."""
-    if not verbose:
-        quiet_libraries()
     from ..metadata.locate import split_targets
     from ..report import build_report
 
@@ -59,8 +56,7 @@ def report(targets, metadata, pipeline_root, params, verbose, output) -> None:
     if output == "-":
         click.echo(html, nl=False)
         return
-    with open(output, "w", encoding="utf-8") as f:
-        f.write(html)
+    write_output(output, html)
     click.echo(click.style("✔ ", fg="green") + f"report of run {run.run_id} of pipeline "
                f"{run.pipeline} ({run.state}) written to {output}")
     click.echo(f"  open file://{os.path.abspath(output)}")
@@ -124,7 +120,7 @@ def lineage(artifact, pipeline_file, metadata, pipeline_root, params, verbose,
     `tfpipe runs`, or as the metadata.sqlite nearest a path given as ARTIFACT."""
     from ..views.lineage import render
 
-    near = None if artifact.isdigit() else artifact
+    near = None if artifact.isascii() and artifact.isdigit() else artifact
     client = open_client(pipeline_file, metadata, pipeline_root, params, near=near)
     found = client.lineage(artifact, direction)
     for line in render(found, upstream=direction != "down", downstream=direction != "up"):
@@ -146,8 +142,6 @@ def ui(metadata, pipeline_root, params, verbose, host, port) -> None:
     their lineage; the model registry and comparisons. The store is found as for
     `tfpipe runs` (--metadata, --pipeline-root, or the current folder's). Ctrl-C stops
     it. Exit 4 if the store cannot be opened, 2 if the port is in use. See docs/ui.md."""
-    if not verbose:  # an evaluation page loads TFMA, which logs a lot
-        quiet_libraries()
     from ..ui.server import serve
 
     client = open_client(None, metadata, pipeline_root, params)

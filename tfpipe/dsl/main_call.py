@@ -45,8 +45,14 @@ def pipeline_call(tree: ast.Module) -> ast.Call | None:
 
 def main_call(path: str, module) -> tuple[Callable, dict[str, Any]] | None:
     """``(factory, arguments)`` of the pipeline call under ``__main__``, or None."""
-    with open(path, encoding="utf-8") as f:
-        call = pipeline_call(ast.parse(f.read(), path))
+    with open(path, "rb") as f:  # bytes: decoded as Python decodes the file it imported
+        source = f.read()
+    try:
+        call = pipeline_call(ast.parse(source, path))
+    except SyntaxError as exc:  # changed since it was imported in this process
+        raise PipelineLoadError(f"{path} has a syntax error: {exc.msg}.",
+                                where=f"{exc.filename}:{exc.lineno}",
+                                fix="correct the line shown") from exc
     if call is None:
         return None
     factory = getattr(module, call.func.id)

@@ -85,13 +85,24 @@ def _artifact_infos(store, ids) -> dict[int, ArtifactInfo]:
                                 **values.to_dict(p.custom_properties)}) for p in protos}
 
 
+MAX_ID = 2**63 - 1  # MLMD's ids are signed 64-bit integers
+
+
+def parse_id(text: str) -> int | None:
+    """``text`` as an MLMD id if it is one (ASCII digits, within 64 bits), else None."""
+    text = str(text).strip()
+    if text.isascii() and text.isdigit() and int(text) <= MAX_ID:
+        return int(text)
+    return None
+
+
 def find_artifact(store, ref: str, where: str = "this metadata store") -> int:
     """The artifact id for ``ref``: an id, an artifact's URI or a path inside it, or a
     pushed model's folder (``<push_destination>/<version>``, or the destination itself
     for its newest version)."""
     ref = str(ref).strip()
-    if ref.isdigit():
-        if store.get_artifacts_by_id([int(ref)]):
+    if ref.isascii() and ref.isdigit():
+        if parse_id(ref) is not None and store.get_artifacts_by_id([int(ref)]):
             return int(ref)
         raise NotFoundError(f"no artifact with id {ref} in {where}.",
                             fix="give an id, URI or pushed model path that `tfpipe report` "
@@ -254,7 +265,7 @@ def trace(store, artifact_id: int, *, upstream: bool = True, downstream: bool = 
 
 def get_artifacts(store, artifact_ids) -> list[ArtifactInfo]:
     """Artifacts by id (the unknown ones left out), in id order."""
-    return list(_artifact_infos(store, set(artifact_ids)).values())
+    return list(_artifact_infos(store, {i for i in artifact_ids if 0 <= i <= MAX_ID}).values())
 
 
 def list_artifacts(store, type_name: str | None = None,

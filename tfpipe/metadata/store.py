@@ -7,15 +7,45 @@ from urllib.parse import unquote, urlparse
 from ..errors import MetadataError
 
 
+_MYSQL_FORM = "mysql://user:password@host:3306/database"
+
+
+def _parse(target: str):
+    try:
+        return urlparse(target)
+    except ValueError as exc:  # "Invalid IPv6 URL"
+        raise MetadataError(f"the metadata store URL {describe_safely(target)!r} cannot be "
+                            f"read: {exc}.",
+                            fix=f"use a SQLite file path, sqlite:///path or {_MYSQL_FORM} "
+                            "(an IPv6 host in brackets: [::1])") from None
+
+
+def _port(url, target: str) -> int:
+    try:
+        port = url.port
+    except ValueError:  # not a number, or out of range
+        port = -1
+    if port == -1 or port == 0:
+        raise MetadataError(f"the MySQL URL {describe_safely(target)} has no valid port: a "
+                            "port is a number from 1 to 65535.", fix=f"use {_MYSQL_FORM}")
+    return port or 3306
+
+
+def describe_safely(target: str) -> str:
+    """The URL for a message, its password (user:password@) left out."""
+    scheme, sep, rest = target.partition("://")
+    return f"{scheme}{sep}{rest.rpartition('@')[2]}" if sep else target
+
+
 def connection_config(target: str):
     """MLMD ConnectionConfig for a SQLite path, ``sqlite:///path`` or ``mysql://`` URL."""
     from ml_metadata.proto import metadata_store_pb2
 
     config = metadata_store_pb2.ConnectionConfig()
-    url = urlparse(target)
+    url = _parse(target)
     if url.scheme in ("mysql", "mariadb"):
         config.mysql.host = url.hostname or "localhost"
-        config.mysql.port = url.port or 3306
+        config.mysql.port = _port(url, target)
         config.mysql.database = url.path.lstrip("/")
         config.mysql.user = unquote(url.username or "")
         config.mysql.password = unquote(url.password or "")
@@ -35,9 +65,9 @@ def connection_config(target: str):
 
 def describe(target: str) -> str:
     """The store for a user to read: the path, or the URL without its password."""
-    url = urlparse(target)
+    url = _parse(target)
     if url.scheme in ("mysql", "mariadb"):
-        return f"{url.scheme}://{url.hostname}:{url.port or 3306}{url.path}"
+        return f"{url.scheme}://{url.hostname}:{_port(url, target)}{url.path}"
     return os.path.abspath(url.path if url.scheme else target)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 from typing import Any, Callable
 
 from ..compiler.ir import NodeIR
@@ -75,6 +76,11 @@ def as_tfpipe_error(exc: BaseException, node: NodeIR) -> TfpipeError:
         return ExecutionError(f"{node.component} may not open {exc.filename}: {exc.strerror}.",
                               node=node.id, fix="give the user who runs tfpipe access to it "
                               f"(e.g. chmod a+r {exc.filename} for an input file)")
+    if isinstance(exc, SyntaxError) and exc.lineno and os.path.isabs(exc.filename or "") \
+            and "-packages" not in exc.filename:  # user code that an executor imported
+        return UserCodeError(f"{node.component} failed in user code: {exc.filename} has a "
+                             f"syntax error: {exc.msg}.", node=node.id,
+                             where=f"{exc.filename}:{exc.lineno}", fix="correct the line shown")
     text = str(exc).strip().split(" [while running")[0]
     lines = text.splitlines()
     summary = f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")

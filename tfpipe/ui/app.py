@@ -16,13 +16,16 @@ from urllib.parse import quote, urlencode
 
 import tornado.web
 
-from ..client import STATES, Client
+from ..client import STATES, Client, parse_id
 from ..errors import NotFoundError, TfpipeError
 from ..formatting import format_duration, format_time
 from ..report import fragments, graph
 from ..report.page import badge
 from . import assets
 
+MAX_URL = 16 * 1024
+MAX_HEADERS = 64 * 1024
+READ_HEADERS = 1024 * 1024
 PAGE_SIZE = 25
 POLL_SECONDS = 1.0
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
@@ -61,6 +64,11 @@ class Page(tornado.web.RequestHandler):
             message, fix = self._reason, ""
         self.render("error.html", status=status_code, message=message, fix=fix)
 
+    def _request_summary(self) -> str:  # the access log: a hostile URL is cut short
+        uri = self.request.uri if len(self.request.uri) <= 200 else \
+            self.request.uri[:200] + f"... ({len(self.request.uri)} bytes)"
+        return f"{self.request.method} {uri} ({self.request.remote_ip})"
+
     def _handle_request_exception(self, e: BaseException) -> None:
         if isinstance(e, NotFoundError):
             self.send_error(404, exc_info=(type(e), e, e.__traceback__))
@@ -69,9 +77,11 @@ class Page(tornado.web.RequestHandler):
 
 
 def _artifact_id(text: str) -> int:
-    if not text.isdigit():
-        raise NotFoundError(f"no artifact {text!r}.", fix="artifact ids are numbers")
-    return int(text)
+    found = parse_id(text)
+    if found is None:
+        raise NotFoundError(f"no artifact {text[:80]!r}.", fix="artifact ids are the numbers "
+                            "the run pages link to")
+    return found
 
 
 class RunsPage(Page):
@@ -81,7 +91,7 @@ class RunsPage(Page):
         total = self.client.count_runs(pipeline, state)
         pages = max(1, math.ceil(total / PAGE_SIZE))
         asked = self.get_query_argument("page", "1")
-        page = min(max(1, int(asked)), pages) if asked.isdigit() else 1
+        page = min(max(1, int(asked)), pages) if asked.isascii() and asked.isdigit() else 1
 
         def link(number: int) -> str:
             query = {k: v for k, v in (("pipeline", pipeline), ("state", state),
@@ -171,15 +181,50 @@ class NotFoundPage(Page):
                             fix="start from the runs list at /")
 
 
+class TooLarge(Page):
+    """What a request too large to read gets: 414 for a long URL, 431 for long headers."""
+
+    def initialize(self, status: int, what: str) -> None:
+        self.status, self.what = status, what
+
+    def prepare(self) -> None:
+        self.send_error(self.status, exc_info=(NotFoundError, NotFoundError(
+            f"the request's {self.what} is too long for tfpipe ui.",
+            fix="the UI's own links are short: start from the runs list at /"), None))
+
+    def get(self, *args, **kwargs) -> None:  # prepare() has answered
+        pass
+
+
+class Application(tornado.web.Application):
+    """The UI's routes; a URL over ``MAX_URL`` bytes is 414 and headers over
+    ``MAX_HEADERS`` are 431, before any page reads the store. (The server reads up to
+    ``READ_HEADERS`` bytes of a request head; a longer one is dropped unanswered.)"""
+
+    def find_handler(self, request, **kwargs):
+        if len(request.uri) > MAX_URL:
+            return self.get_handler_delegate(request, TooLarge, target_kwargs={
+                "status": 414, "what": "URL"})
+        if sum(len(k) + len(v) for k, v in request.headers.get_all()) > MAX_HEADERS:
+            return self.get_handler_delegate(request, TooLarge, target_kwargs={
+                "status": 431, "what": "headers"})
+        return super().find_handler(request, **kwargs)
+
+
 class Static(tornado.web.StaticFileHandler):
     """Files of ``static/`` only (tornado refuses paths leading outside it)."""
 
     def set_default_headers(self) -> None:
         self.set_header("X-Content-Type-Options", "nosniff")
 
+    def validate_absolute_path(self, root: str, absolute_path: str):
+        if "\x00" in absolute_path:  # no file has it in its name (os.stat would raise)
+            raise tornado.web.HTTPError(404)
+        return super().validate_absolute_path(root, absolute_path)
+
 
 def make_app(client: Client) -> tornado.web.Application:
-    return tornado.web.Application([
+    return Application([
         (r"/", RunsPage),
         (r"/runs/([^/]+)", RunPage),
         (r"/api/runs/([^/]+)", RunApi),

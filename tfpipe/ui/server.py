@@ -37,14 +37,14 @@ def serve(client: Client, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
 
     from tornado.httpserver import HTTPServer
 
-    from .app import make_app
+    from .app import READ_HEADERS, make_app
 
     sockets = bind(host, port)
     bound = sockets[0].getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
 
     async def main() -> None:  # the server must be made on the loop that runs it
-        server = HTTPServer(make_app(client))
+        server = HTTPServer(make_app(client), max_header_size=READ_HEADERS)
         server.add_sockets(sockets)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

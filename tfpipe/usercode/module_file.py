@@ -11,14 +11,29 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import inspect
 import os
 import sys
 from typing import Callable, Iterator
 
 from .. import tfx_imports
 from ..dsl.loader import load_module_from_file
-from ..errors import UserCodeError
+from ..errors import TfpipeError, UserCodeError, user_frame
 from ..fingerprint import local_imports
+
+
+# What each component does with the function it calls, for the error when the function
+# is declared so that it cannot be called that way.
+CONTRACTS = {
+    "preprocessing_fn": "Transform calls it with one argument, a dict of feature tensors, "
+                        "and takes back a dict of tensors (output feature name -> tensor)",
+    "run_fn": "Trainer calls it with one argument, fn_args (train_files, eval_files, "
+              "serving_model_dir, ...), and expects the model saved in "
+              "fn_args.serving_model_dir",
+    "tuner_fn": "Tuner calls it with one argument, fn_args, and takes back "
+                "TunerFnResult(tuner=<a KerasTuner tuner>, fit_kwargs=<tuner.search's "
+                "arguments>)",
+}
 
 
 def _forget_loaded_copies(module_file: str) -> None:
@@ -71,9 +86,10 @@ def load_user_function(module_file: str, function: str, node: str, signature: st
                             fix=f"point module_file at a Python file that defines "
                             f"`def {signature}`")
     _forget_loaded_copies(module_file)
-    module = load_module_from_file(module_file, _module_name(module_file))
+    module = _load(module_file, node)
     fn = getattr(module, function, None)
     if callable(fn):
+        _check_signature(fn, function, node, signature)
         return fn
     public = [n for n, v in vars(module).items() if callable(v) and not n.startswith("_")]
     close = difflib.get_close_matches(function, public, n=1)
@@ -83,6 +99,40 @@ def load_user_function(module_file: str, function: str, node: str, signature: st
                         where=module_file,
                         fix=f"define `def {signature}:` at the top level of "
                         f"{os.path.basename(module_file)}")
+
+
+def _load(module_file: str, node: str):
+    """The module file imported, or a UserCodeError at its line if it cannot be."""
+    try:
+        return load_module_from_file(module_file, _module_name(module_file))
+    except SyntaxError as exc:
+        raise UserCodeError(f"module_file {module_file} has a syntax error: {exc.msg}.",
+                            node=node, where=f"{exc.filename or module_file}:{exc.lineno}",
+                            fix="correct the line shown") from exc
+    except TfpipeError:  # a TFX name tfpipe has not got, with its own fix
+        raise
+    except (Exception, SystemExit) as exc:
+        raise UserCodeError(f"module_file {module_file} raised {type(exc).__name__} while "
+                            f"loading: {exc}", node=node, where=user_frame(exc),
+                            fix="fix the error at the line shown; --verbose shows the full "
+                            "traceback") from exc
+
+
+def _check_signature(fn: Callable, function: str, node: str, signature: str) -> None:
+    """A UserCodeError at the ``def`` line if ``fn`` cannot be called as ``signature``
+    (e.g. ``preprocessing_fn()`` declared without its argument), naming the contract."""
+    try:
+        declared = inspect.signature(fn)
+    except (TypeError, ValueError):  # not introspectable (a builtin): let the call tell
+        return
+    wanted = [a for a in signature[signature.index("(") + 1:-1].split(",") if a.strip()]
+    try:
+        declared.bind(*wanted)
+    except TypeError:
+        contract = CONTRACTS.get(function, f"it is called as {signature}")
+        raise UserCodeError(f"{function}{declared} cannot be called as {signature}: "
+                            f"{contract}.", node=node, where=def_line(fn),
+                            fix=f"declare it as `def {signature}:`") from None
 
 
 def def_line(fn: Callable) -> str | None:

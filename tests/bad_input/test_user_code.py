@@ -1,0 +1,63 @@
+"""Every module-file function's contract (preprocessing_fn, run_fn, tuner_fn): a module
+file that cannot load, or a function declared so that its component cannot call it, is
+an error in user code at the file's line, naming the contract. (The Transform cases run
+a whole pipeline in test_bad_input.py; these check each function where it is loaded.)"""
+from __future__ import annotations
+
+import pytest
+
+from tfpipe.components.module_file import load_user_function
+from tfpipe.errors import UserCodeError
+
+CONTRACTS = [
+    ("preprocessing_fn", "Transform", "preprocessing_fn(inputs)",
+     "Transform calls it with one argument, a dict of feature tensors, and takes back a "
+     "dict of tensors (output feature name -> tensor)"),
+    ("run_fn", "Trainer", "run_fn(fn_args)",
+     "Trainer calls it with one argument, fn_args (train_files, eval_files, "
+     "serving_model_dir, ...), and expects the model saved in fn_args.serving_model_dir"),
+    ("tuner_fn", "Tuner", "tuner_fn(fn_args)",
+     "Tuner calls it with one argument, fn_args, and takes back TunerFnResult(tuner=<a "
+     "KerasTuner tuner>, fit_kwargs=<tuner.search's arguments>)"),
+]
+
+
+@pytest.mark.parametrize("function, node, signature, contract", CONTRACTS,
+                         ids=[c[0] for c in CONTRACTS])
+@pytest.mark.parametrize("declared", ["()", "(a, b)", "(*, fn_args)"])
+def test_a_function_declared_against_its_contract(tmp_path, function, node, signature,
+                                                  contract, declared):
+    module = tmp_path / "m.py"
+    module.write_text(f"import os\n\n\ndef {function}{declared}:\n    return None\n")
+    with pytest.raises(UserCodeError) as raised:
+        load_user_function(str(module), function, node, signature)
+    error = raised.value
+    assert error.kind == "error in user code" and error.exit_code == 3
+    assert str(error) == (f"[{node}] {function}{declared} cannot be called as {signature}: "
+                          f"{contract}.\n  at {module}:4\n"
+                          f"  fix: declare it as `def {signature}:`")
+
+
+@pytest.mark.parametrize("function, node, signature",
+                         [c[:3] for c in CONTRACTS], ids=[c[0] for c in CONTRACTS])
+def test_a_module_file_that_cannot_load(tmp_path, function, node, signature):
+    broken = tmp_path / "m.py"
+    broken.write_text(f"def {function}(x)\n    return x\n")
+    with pytest.raises(UserCodeError) as raised:
+        load_user_function(str(broken), function, node, signature)
+    assert str(raised.value) == (f"[{node}] module_file {broken} has a syntax error: "
+                                 f"expected ':'.\n  at {broken}:1\n  fix: correct the line "
+                                 "shown")
+    failing = tmp_path / "f.py"
+    failing.write_text("import os\nRATE = 1 / 0\n")
+    with pytest.raises(UserCodeError) as raised:
+        load_user_function(str(failing), function, node, signature)
+    assert str(raised.value).startswith(
+        f"[{node}] module_file {failing} raised ZeroDivisionError while loading: division by "
+        f"zero\n  at {failing}:2\n")
+
+
+def test_a_function_that_fits_its_contract_is_returned(tmp_path):
+    module = tmp_path / "ok.py"
+    module.write_text("def run_fn(fn_args, extra=None):\n    return fn_args\n")
+    assert load_user_function(str(module), "run_fn", "Trainer", "run_fn(fn_args)")(3) == 3

@@ -1,0 +1,4 @@
+"""``python -m tfpipe ...``: the ``tfpipe`` command."""
+from .cli import main
+
+main(prog_name="tfpipe")
