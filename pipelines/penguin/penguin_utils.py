@@ -13,7 +13,7 @@ import tensorflow_transform as tft
 import tf_keras as keras
 from tfx_bsl.public import tfxio
 
-from tfpipe.components.serving import export_serving_model, warm_start
+from tfpipe.serving.signatures import export_serving_model, warm_start
 
 FEATURE_KEYS = ["culmen_length_mm", "culmen_depth_mm", "flipper_length_mm", "body_mass_g"]
 LABEL_KEY = "species"

@@ -14,7 +14,7 @@ import tensorflow_transform as tft
 import tf_keras as keras
 from tfx_bsl.public import tfxio
 
-from tfpipe.components.serving import export_serving_model, warm_start
+from tfpipe.serving.signatures import export_serving_model, warm_start
 
 # Numbers, z-scored.
 DENSE_FLOAT_FEATURE_KEYS = ["trip_miles", "fare", "trip_seconds"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tfpipe.components.serving import warm_start
+from tfpipe.serving.signatures import warm_start
 
 keras = pytest.importorskip("tf_keras")
 

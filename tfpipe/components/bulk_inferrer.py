@@ -105,7 +105,7 @@ def _check_examples(model_path: str, signature: str, tag: str, examples: Example
         raise InputDataError(f"the signature {signature!r} takes {sorted(inputs)}, not one "
                              "tensor of serialized tf.Examples.", node=node,
                              fix="serve the model with a signature taking serialized "
-                             "examples (tfpipe.components.serving.export_serving_model)")
+                             "examples (tfpipe.serving.signatures.export_serving_model)")
     [name] = inputs
     for split in splits:
         files = tf.io.gfile.glob(split_pattern(examples.uri, split))

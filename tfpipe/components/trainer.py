@@ -62,7 +62,7 @@ def Trainer(examples: Input[list[Examples]], model: Output[Model], model_run: Ou
                             "fn_args.serving_model_dir.", node=node, where=module_file,
                             fix="end run_fn with model.save(fn_args.serving_model_dir, "
                             "save_format='tf', signatures=...) (or "
-                            "tfpipe.components.serving.export_serving_model)")
+                            "tfpipe.serving.signatures.export_serving_model)")
     spans = sorted({span for e in examples for span in _spans(e)})
     model.custom_properties["spans"] = json.dumps(spans)
     if base_model is not None:

@@ -1,0 +1,1 @@
+"""Model serving: the serving signatures and the one model server that InfraValidator and `tfpipe serve` share."""
