@@ -19,6 +19,16 @@ def repo() -> Path:
     return REPO
 
 
+@pytest.fixture(scope="session")
+def taxi_run(tmp_path_factory):
+    """One run of the full taxi pipeline (a blessed, pushed model), shared by the tests
+    that read it: (pipeline root, the `tfpipe run` result). Read it, never run into it."""
+    root = tmp_path_factory.mktemp("taxi")
+    result = run_cli("run", str(TAXI / "pipeline.py"), "-p", f"pipeline_root={root}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root, result
+
+
 def run_cli(*args: str, cwd: Path | None = None, timeout: int = 900) -> subprocess.CompletedProcess:
     """Run the tfpipe command as a user would, capturing its output."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}

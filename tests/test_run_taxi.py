@@ -3,18 +3,15 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import TAXI, Store, run_cli
+from .conftest import Store
 
 NODES = ["CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "Transform",
          "Trainer", "LatestBlessedModelResolver", "Evaluator", "Pusher"]
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("taxi")
-    result = run_cli("run", str(TAXI / "pipeline.py"), "-p", f"pipeline_root={root}")
-    assert result.returncode == 0, result.stdout + result.stderr
-    return root, result
+def run(taxi_run):
+    return taxi_run  # tests/conftest.py: one taxi run for the session
 
 
 def test_every_node_completes(run):

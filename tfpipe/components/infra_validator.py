@@ -27,10 +27,7 @@ import json
 import math
 import os
 import re
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -40,6 +37,7 @@ from ..artifacts.model import serving_model_dir, write_infra_blessing
 from ..dsl import (Examples, ExecutionContext, InfraBlessing, Input, Model, Output, Parameter,
                    component)
 from ..errors import ExecutionError, InputDataError
+from ..serving.process import NotReady, ServerProcess
 
 MODEL_NAME = "model"
 REQUEST_DEFAULTS = {"signature_name": "serving_default", "split_name": "eval", "num_examples": 10}
@@ -75,47 +73,32 @@ def request_examples(examples: Examples, split: str, count: int, node: str) -> l
 
 
 class ModelServer:
-    """``tfpipe serve`` in its own process, serving one SavedModel as version 1 of a
-    throw-away destination; ``with ModelServer(...) as url``."""
+    """``tfpipe serve`` in its own process (isolated: see ``serving.process``), serving one
+    SavedModel as version 1 of a throw-away destination; ``with ModelServer(...) as url``."""
 
     def __init__(self, model_dir: str, timeout: float):
         self.model_dir, self.timeout = model_dir, timeout
-        self.process: subprocess.Popen | None = None
-        self.stderr = tempfile.TemporaryFile("w+")  # a file: a pipe could fill and block it
         self.destination = tempfile.TemporaryDirectory(prefix="tfpipe-infra-")
+        self.server = ServerProcess(self.destination.name, "--model-name", MODEL_NAME,
+                                    "--poll-seconds", "3600", timeout=timeout)
         self.load_seconds = self.startup_seconds = 0.0
 
     def __enter__(self) -> str:
-        started = time.perf_counter()
         os.symlink(os.path.abspath(self.model_dir), os.path.join(self.destination.name, "1"))
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "-1"}
-        self.process = subprocess.Popen(_serve_command(self.destination.name), env=env,
-                                        stdout=subprocess.PIPE, stderr=self.stderr, text=True)
-        line = self._first_line()
-        ready = line and re.search(r" at (http://\S+)  \(versions: (.*?);", line)
-        if not ready:
-            reason = (f"the model did not load within max_loading_time_seconds="
-                      f"{self.timeout:g}" if line is None else self._ended(line))
-            self.__exit__(None, None, None)  # not called when __enter__ raises
-            raise NotBlessed(reason)
-        self.startup_seconds = time.perf_counter() - started
-        url, versions = ready.groups()
-        loaded = re.match(r"1 AVAILABLE in ([\d.]+) s", versions)
+        try:
+            url = self.server.start()
+        except NotReady as exc:
+            self.__exit__()
+            raise NotBlessed(f"the model did not load within max_loading_time_seconds="
+                             f"{self.timeout:g}" if exc.timed_out else str(exc)) from None
+        self.startup_seconds = self.server.startup_seconds
+        loaded = re.match(r"1 AVAILABLE in ([\d.]+) s", self.server.versions)
         if not loaded:
             reason = self._load_error(url)
-            self.__exit__(None, None, None)
+            self.__exit__()
             raise NotBlessed(reason)
         self.load_seconds = float(loaded.group(1))
         return url
-
-    def _first_line(self) -> str | None:
-        """The server's first line of output ("" if it ends first), None on a timeout."""
-        lines: list[str] = []
-        reader = threading.Thread(target=lambda: lines.append(self.process.stdout.readline()),
-                                  daemon=True)
-        reader.start()
-        reader.join(self.timeout)
-        return lines[0].strip() if lines else None
 
     def _load_error(self, url: str) -> str:
         """Why version 1 is not AVAILABLE, from the server's status (TF Serving's)."""
@@ -125,39 +108,9 @@ class ModelServer:
             "no such folder (the model has no SavedModel)"
         return f"the model server could not load the model {self.model_dir}: {why}"
 
-    def _ended(self, line: str) -> str:
-        """Why the server ended (or spoke) without becoming ready."""
-        try:
-            code = self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            return f"the model server answered {line!r} instead of becoming ready"
-        self.stderr.seek(0)
-        stderr = self.stderr.read().strip().splitlines()
-        how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
-        last = stderr[-1] if stderr else line or "no output"
-        return f"the model server ended before it was ready ({how}): {last}"
-
     def __exit__(self, *exc) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-        if self.process:
-            self.process.wait()
-            self.process.stdout.close()
-        self.stderr.close()
+        self.server.__exit__()
         self.destination.cleanup()
-
-
-def _serve_command(destination: str) -> list[str]:
-    """``tfpipe serve`` on a free loopback port, in isolated mode (``-I``): no
-    PYTHONPATH and no user site-packages, so neither the module file nor anything beside
-    it is importable, as in a serving container; only tfpipe's own folder is added."""
-    package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
-        __file__))))
-    start = (f"import sys; sys.path.insert(0, {package_parent!r}); "
-             "from tfpipe.cli import main; main()")
-    return [sys.executable, "-I", "-c", start, "serve", destination, "--port", "0",
-            "--model-name", MODEL_NAME, "--poll-seconds", "3600"]
 
 
 def _post(url: str, body: dict) -> tuple[int, dict]:
