@@ -174,3 +174,48 @@ def test_a_new_version_is_served_under_load_with_no_failed_request(server, pushe
     assert not failed and len(answers) > 50, f"{len(failed)} of {len(answers)} failed"
     versions = [v for _, _, v in answers]
     assert versions[0] == "1" and {v for t, _, v in answers if t > swapped} == {str(new)}
+
+
+def _raising_model(folder) -> None:
+    """A SavedModel whose serving signature raises on a negative x (a model that raises)."""
+    import tensorflow as tf
+
+    class Model(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
+        def serve(self, examples):
+            x = tf.io.parse_example(examples, {"x": tf.io.FixedLenFeature([1], tf.float32)})["x"]
+            with tf.control_dependencies([tf.debugging.assert_non_negative(x, message="x<0")]):
+                return {"y": tf.identity(x) * 2}
+
+    model = Model()
+    tf.saved_model.save(model, str(folder), signatures={"serving_default": model.serve})
+
+
+def test_a_model_that_raises_and_a_version_that_fails_to_load(tmp_path):
+    destination = tmp_path / "destination"
+    _raising_model(destination / "1")
+    with ServerProcess(str(destination), "--poll-seconds", "0.2") as url:
+        assert url.endswith("/v1/models/destination")
+        assert call(url + ":predict", {"instances": [{"x": 1.5}]})[:2] == \
+            (200, {"predictions": [[3.0]]})
+        status, answer, _ = call(url + ":predict", {"instances": [{"x": -1.0}, {"x": 2.0}]})
+        assert status == 400 and "the model failed on this request" in answer["error"]
+        assert "x<0" in answer["error"]
+        (destination / "2").mkdir()  # a version that is not a SavedModel
+        (destination / "2" / "saved_model.pb").write_bytes(b"not a model")
+        deadline, states = time.time() + 30, {}
+        while time.time() < deadline and states.get("2") != "END":
+            states = {s["version"]: s for s in call(url)[1]["model_version_status"]}
+            states = {v: s["state"] for v, s in states.items()} | {"_": states}
+            time.sleep(0.2)
+        failed = states["_"]["2"]["status"]
+        assert failed["error_code"] == "UNKNOWN" and "saved_model.pb" in failed["error_message"]
+        assert states["1"] == "AVAILABLE", "the current version keeps serving"
+        assert call(url + ":predict", {"instances": [{"x": 2.0}]})[:3] == \
+            (200, {"predictions": [[4.0]]}, "1")
+        import urllib.request
+
+        metrics = urllib.request.urlopen(url.split("/v1/")[0] + "/metrics").read().decode()
+        assert 'tfpipe_serving_version_load_failures_total{model="destination",version="2"} 1.0' \
+            in metrics
+        assert 'tfpipe_serving_errors_total{kind="model_error",model="destination"} 1.0' in metrics
