@@ -29,6 +29,16 @@ def taxi_run(tmp_path_factory):
     return root, result
 
 
+@pytest.fixture(scope="session")
+def penguin_run(tmp_path_factory):
+    """One run of the penguin pipeline from the command line, shared like ``taxi_run``
+    (tests/test_run_penguin.py runs into it again; its first pushed version stays)."""
+    root = tmp_path_factory.mktemp("penguin")
+    result = run_cli("run", str(PENGUIN / "pipeline.py"), "-p", f"pipeline_root={root}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root, result
+
+
 def run_cli(*args: str, cwd: Path | None = None, timeout: int = 900) -> subprocess.CompletedProcess:
     """Run the tfpipe command as a user would, capturing its output."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}

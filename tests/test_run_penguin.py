@@ -17,11 +17,8 @@ PIPELINE = str(PENGUIN / "pipeline.py")
 
 
 @pytest.fixture(scope="module")
-def first_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("penguin")
-    result = run_cli("run", PIPELINE, "-p", f"pipeline_root={root}")
-    assert result.returncode == 0, result.stdout + result.stderr
-    return root, result
+def first_run(penguin_run):
+    return penguin_run  # tests/conftest.py: one penguin run for the session
 
 
 def node_ids() -> list[str]:
