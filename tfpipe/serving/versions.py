@@ -159,7 +159,8 @@ class Versions:
         version.model = model
         version.batcher = Batcher(model, self._predictor, self.batching.get("max_batch_size", 32),
                                   self.batching.get("timeout", 0.001),
-                                  on_batch=self.events.batch if self.events else None)
+                                  on_batch=self.events.batch if self.events else None,
+                                  threads=self.batching.get("threads", 2))
         version.state, version.since = AVAILABLE, time.time()
         self._choose_default()
         if self.events:
