@@ -1,7 +1,7 @@
 """`tfpipe serve` on the taxi model: throughput and latency over loopback HTTP against the
 SavedModel called in-process (the floor), and the latency during a version swap.
 
-    python bench/serve.py [--model PUSHED_VERSION_DIR] [--requests 300]
+    python bench/serve.py [--model PUSHED_VERSION_DIR] [--requests 1200] [--batch-threads 2]
 
 Without --model the taxi pipeline is run once into a temporary root for its pushed model.
 Each request is one raw row of pipelines/taxi/data/data.csv (JSON, as a client sends it).
@@ -133,7 +133,8 @@ def in_process_work(model_dir: Path, rows: list[dict]):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="a pushed taxi model version folder")
-    parser.add_argument("--requests", type=int, default=300,
+    parser.add_argument("--batch-threads", default="2", help="tfpipe serve --batch-threads")
+    parser.add_argument("--requests", type=int, default=1200,
                         help="requests per level of concurrency (split between clients)")
     args = parser.parse_args()
     model = pushed_model(args.model)
@@ -141,8 +142,8 @@ def main() -> None:
     destination = Path(tempfile.mkdtemp(prefix="bench-serve-dest-"))
     push_atomically(str(model), str(destination))
     figures = {}
-    with ServerProcess(str(destination), "--model-name", "taxi", "--poll-seconds", "0.5") \
-            as url:
+    with ServerProcess(str(destination), "--model-name", "taxi", "--poll-seconds", "0.5",
+                       "--batch-threads", args.batch_threads) as url:
         work = http_work(url, rows)
         run_clients(4, 25, work)  # warm the connections and the server
         for clients in CLIENTS:

@@ -28,6 +28,8 @@ from .group import main, param_option, parse_params, verbose_option
 @click.option("--batch-timeout-ms", default=1.0, show_default=True,
               type=click.FloatRange(0), help="Server-side batching: how long the first "
               "request of a batch waits for others.")
+@click.option("--batch-threads", default=2, show_default=True, type=click.IntRange(1),
+              help="Server-side batching: how many batches run at once.")
 @click.option("--max-body-bytes", default=10 * 1024 * 1024, show_default=True,
               type=click.IntRange(1), help="Larger request bodies are refused (HTTP 413).")
 @click.option("--log-requests", metavar="DIR", type=click.Path(file_okay=False),
@@ -39,7 +41,7 @@ from .group import main, param_option, parse_params, verbose_option
               type=click.FloatRange(0.01), help="A request log file is closed and a new "
               "one begun this often.")
 def serve(target, params, verbose, host, port, model_name, poll_seconds, version_policy,
-          max_batch_size, batch_timeout_ms, max_body_bytes, log_requests, sample_rate,
+          max_batch_size, batch_timeout_ms, batch_threads, max_body_bytes, log_requests, sample_rate,
           log_rotate_seconds) -> None:
     """Serve the model versions in TARGET over TF Serving's REST API: TARGET is a
     Pusher's push destination (version folders), or a pipeline file (its Pusher's
@@ -71,5 +73,6 @@ def serve(target, params, verbose, host, port, model_name, poll_seconds, version
     run_server(target, model_name=model_name, host=host, port=port, poll_seconds=poll_seconds,
                version_policy=version_policy, params=parse_params(params), ready=ready,
                max_batch_size=max_batch_size, batch_timeout_ms=batch_timeout_ms,
+               batch_threads=batch_threads,
                max_body_bytes=max_body_bytes, log_requests=log_requests,
                sample_rate=sample_rate, log_rotate_seconds=log_rotate_seconds)
