@@ -13,6 +13,7 @@ from tfpipe.components.pusher import push_atomically
 from tfpipe.serving.model import example_to_row
 from tfpipe.serving.process import ServerProcess
 
+from ..conftest import TAXI
 from .helpers import call, raw_examples
 
 pytestmark = pytest.mark.slow
@@ -29,12 +30,14 @@ def pushed(taxi_run):
 
 @pytest.fixture(scope="module")
 def server(pushed, tmp_path_factory):
-    """`tfpipe serve` over a destination holding the pushed model as version 1."""
+    """`tfpipe serve PIPELINE_FILE` whose Pusher's destination (serving_model_dir) holds
+    the pushed model as version 1."""
     _, model = pushed
     tmp = tmp_path_factory.mktemp("serve")
     destination = tmp / "destination"
     shutil.copytree(model, destination / "1")
-    process = ServerProcess(str(destination), "--model-name", NAME, "--poll-seconds", "0.2",
+    process = ServerProcess(str(TAXI / "pipeline.py"), "-p", f"serving_model_dir={destination}",
+                            "--model-name", NAME, "--poll-seconds", "0.2",
                             "--max-body-bytes", "200000", "--log-requests", str(tmp / "logs"),
                             "--log-rotate-seconds", "0.5")
     with process as url:
@@ -174,6 +177,17 @@ def test_a_new_version_is_served_under_load_with_no_failed_request(server, pushe
     assert not failed and len(answers) > 50, f"{len(failed)} of {len(answers)} failed"
     versions = [v for _, _, v in answers]
     assert versions[0] == "1" and {v for t, _, v in answers if t > swapped} == {str(new)}
+
+
+def test_a_pipeline_file_is_served_from_its_pushers_destination_under_its_name(tmp_path):
+    from tfpipe.serving.serve import resolve
+
+    assert resolve(str(TAXI / "pipeline.py"), {"pipeline_root": str(tmp_path)}) == (
+        str(tmp_path / "serving_model"), "chicago-taxi", None)
+    (tmp_path / "dest" / "7").mkdir(parents=True)
+    (tmp_path / "dest" / "7" / "saved_model.pb").write_bytes(b"")
+    base, name, policy = resolve(str(tmp_path / "dest" / "7"))
+    assert (base, name, str(policy)) == (str(tmp_path / "dest"), "dest", "specific:7")
 
 
 def _raising_model(folder) -> None:

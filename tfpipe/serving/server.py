@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -275,9 +276,14 @@ class Server:
         """Poll the destination every ``poll_seconds`` (the first poll has been made)."""
         while True:
             await asyncio.sleep(self.options.poll_seconds)
-            await self.versions.poll()
-            if self.request_log is not None:
-                self.request_log.tick()
+            try:
+                await self.versions.poll()
+                if self.request_log is not None:
+                    self.request_log.tick()
+            except Exception as exc:  # noqa: BLE001 - e.g. the destination unreadable for
+                # a while: said, and the versions already loaded keep serving
+                print(f"tfpipe serve: polling {self.options.base} failed: "
+                      f"{type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self.request_log is not None:
