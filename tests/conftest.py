@@ -20,30 +20,31 @@ def repo() -> Path:
     return REPO
 
 
-def run_cli(*args: str, cwd: Path | None = None, timeout: int = 900) -> subprocess.CompletedProcess:
-    """Run the tfpipe command as a user would, capturing its output."""
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    return subprocess.run([sys.executable, "-m", "tfpipe.cli", *args], cwd=cwd or REPO, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+@pytest.fixture(scope="session")
+def taxi_run(tmp_path_factory):
+    """One run of the full taxi pipeline (a blessed, pushed model), shared by the tests
+    that read it: (pipeline root, the `tfpipe run` result). Read it, never run into it."""
+    root = tmp_path_factory.mktemp("taxi")
+    result = run_cli("run", str(TAXI / "pipeline.py"), "-p", f"pipeline_root={root}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root, result
 
 
 @pytest.fixture(scope="session")
 def penguin_run(tmp_path_factory):
-    """The penguin pipeline run once from the command line on the DirectRunner, shared by
-    the tests that look at it (and compare other runners with it)."""
+    """One run of the penguin pipeline from the command line, shared like ``taxi_run``
+    (tests/test_run_penguin.py runs into it again; its first pushed version stays)."""
     root = tmp_path_factory.mktemp("penguin")
     result = run_cli("run", str(PENGUIN / "pipeline.py"), "-p", f"pipeline_root={root}")
     assert result.returncode == 0, result.stdout + result.stderr
     return root, result
 
 
-@pytest.fixture(scope="session")
-def taxi_run(tmp_path_factory):
-    """The taxi pipeline run once from the command line on the DirectRunner (shared)."""
-    root = tmp_path_factory.mktemp("taxi")
-    result = run_cli("run", str(TAXI / "pipeline.py"), "-p", f"pipeline_root={root}")
-    assert result.returncode == 0, result.stdout + result.stderr
-    return root, result
+def run_cli(*args: str, cwd: Path | None = None, timeout: int = 900) -> subprocess.CompletedProcess:
+    """Run the tfpipe command as a user would, capturing its output."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run([sys.executable, "-m", "tfpipe.cli", *args], cwd=cwd or REPO, env=env,
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def heavy_imports_of(code: str) -> list[str]:

@@ -64,11 +64,6 @@ def test_a_data_plane_module_importing_a_component_breaks_the_layers(tmp_path):
     assert "tfpipe.io is not allowed to import tfpipe.components" in output
 
 
-# InfraValidator's serving process, run by path: issue 26 replaces it with a server in
-# tfpipe/serving/.
-NOT_YET_MOVED = {"model_server"}
-
-
 def test_the_components_folder_holds_components_only():
     """Each module (or package) in tfpipe/components/ defines a component that
     tfpipe.components exports; helpers live in the layers below."""
@@ -87,8 +82,7 @@ def test_the_components_folder_holds_components_only():
         module = (exported.spec.executor.split(":")[0] if hasattr(exported, "spec")
                   else exported.__module__)
         defining.add(module.split(".")[2])
-    assert held - NOT_YET_MOVED == defining, \
-        f"not components: {sorted(held - NOT_YET_MOVED - defining)}"
+    assert held == defining, f"not components: {sorted(held - defining)}"
 
 
 def test_the_old_public_import_paths_still_import():

@@ -18,7 +18,7 @@ PIPELINE = str(PENGUIN / "pipeline.py")
 
 @pytest.fixture(scope="module")
 def first_run(penguin_run):
-    return penguin_run
+    return penguin_run  # tests/conftest.py: one penguin run for the session
 
 
 def node_ids() -> list[str]:

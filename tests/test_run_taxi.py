@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import TAXI, Store, run_cli
+from .conftest import Store
 
 NODES = ["CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "Transform",
          "Trainer", "LatestBlessedModelResolver", "Evaluator", "Pusher"]
@@ -11,7 +11,7 @@ NODES = ["CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "Tra
 
 @pytest.fixture(scope="module")
 def run(taxi_run):
-    return taxi_run
+    return taxi_run  # tests/conftest.py: one taxi run for the session
 
 
 def test_every_node_completes(run):

@@ -9,7 +9,7 @@ from .dsl import (Artifact, Cond, ExampleAnomalies, Examples, ExampleStatistics,
                   TransformCache, TransformGraph, component)
 from .errors import (CompileError, DefinitionError, ExecutionError, MetadataError,
                      TfpipeError)
-from .api import run_pipeline
+from .api import run_pipeline, serve
 from .client import Client
 
 __version__ = "0.1.0"
@@ -21,4 +21,4 @@ __all__ = ["Artifact", "Client", "CompileError", "Cond", "DefinitionError", "Exa
            "HyperParameters", "If", "InferenceResult", "InfraBlessing", "Input", "MetadataError",
            "Model", "ModelBlessing", "ModelEvaluation", "ModelRun", "Output", "Parameter",
            "Pipeline", "PipelineIR", "PushedModel", "Schema", "TfpipeError", "TransformCache",
-           "TransformGraph", "compile_pipeline", "component", "run", "run_pipeline"]
+           "TransformGraph", "compile_pipeline", "component", "run", "run_pipeline", "serve"]

@@ -24,3 +24,13 @@ def run_pipeline(pipeline: Pipeline | PipelineIR, *, quiet: bool = False,
         listener = events.silent if quiet else TerminalProgress(explain=explain_cache)
     return run_locally(pipeline, listener=listener, from_node=from_node, to_node=to_node,
                        parallelism=parallelism, trigger=trigger)
+
+
+def serve(target: str, **options) -> None:
+    """Serve the model versions of ``target`` (a push destination or a pipeline file) over
+    TF Serving's REST API until interrupted, as ``tfpipe serve`` does; see
+    ``tfpipe.serving.serve.serve`` for the options (``model_name``, ``host``, ``port``,
+    ``poll_seconds``, ``version_policy``, ``log_requests``, ``sample_rate``, ...)."""
+    from .serving.serve import serve as run_server
+
+    run_server(target, **options)

@@ -107,7 +107,8 @@ class NotFoundError(MetadataError):
 
 
 class ServeError(TfpipeError):
-    """``tfpipe ui`` cannot listen where it was asked to (a port in use)."""
+    """``tfpipe ui`` or ``tfpipe serve`` cannot listen where it was asked to (a port in
+    use), or ``tfpipe serve`` has nothing to serve there."""
 
     exit_code = 2
     kind = "cannot serve"

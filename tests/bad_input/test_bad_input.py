@@ -477,3 +477,45 @@ def test_ui_on_a_port_in_use(tmp_path):
             result.stderr), result.stderr
     assert f"fix: stop that server, or choose another port: --port {port + 1}" in result.stderr
     assert "Traceback" not in result.stderr and result.stderr.count("Error (") == 1
+
+
+@pytest.mark.parametrize("case, args, messages", [
+    ("no such target", ["{tmp}/nowhere"], [
+        "Error (cannot serve): tfpipe serve: {tmp}/nowhere is neither a folder nor a "
+        "pipeline file.", "fix: give the Pusher's push_destination"]),
+    ("a SavedModel that is not a version", ["{tmp}/model"], [
+        "is a SavedModel, not a version folder (named by an integer)",
+        "fix: copy it to a folder named 1 inside another folder"]),
+    ("a pipeline without a Pusher", ["{pipeline}"], [
+        "has no Pusher, so nothing it makes is served.", "fix: add a Pusher"]),
+    ("a wrong version policy", ["{tmp}", "--version-policy", "newest"], [
+        "tfpipe serve: --version-policy 'newest' is not latest[:N], all or specific:",
+        "fix: e.g. --version-policy latest:2"]),
+])
+def test_serve_on_something_it_cannot_serve(tmp_path, case, args, messages):
+    """`tfpipe serve` on what is not a push destination: exit 2, what to give instead."""
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "saved_model.pb").write_bytes(b"")
+    pipeline = tmp_path / "pipeline.py"
+    pipeline.write_text("import tfpipe\nfrom tfpipe.components import CsvExampleGen\n"
+                        "def create_pipeline():\n    return tfpipe.Pipeline('no-push', "
+                        f"{str(tmp_path / 'root')!r}, [CsvExampleGen(input_base='.')])\n")
+    fill = {"tmp": str(tmp_path), "pipeline": str(pipeline)}
+    result = run_cli("serve", *[a.format(**fill) for a in args], timeout=120)
+    assert result.returncode == 2, result.stdout + result.stderr
+    for message in messages:
+        assert message.format(**fill) in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.count("Error (") == 1
+
+
+def test_serve_on_a_port_in_use(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", str(tmp_path), "--port", str(port), timeout=120)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert (f"Error (cannot serve): port {port} on 127.0.0.1 is already in use (another "
+            "tfpipe serve" in result.stderr), result.stderr

@@ -1,9 +1,9 @@
 """InfraValidator: checks that a model really serves before it is pushed, as TFX's.
 
-The candidate's SavedModel is loaded by a model server in a separate process
-(``model_server.py``, run with ``python -I``: only the standard library and TensorFlow,
-neither tfpipe nor the module file), which answers the v1 inference protocol over HTTP on
-a loopback port. Requests are built from the first ``num_examples`` examples of a split
+The candidate's SavedModel is served by ``tfpipe serve`` (``tfpipe.serving``, the same
+server users run) in a separate process, run with ``python -I``: neither PYTHONPATH nor
+the module file is importable, as in a serving container. It answers TF Serving's REST
+API over HTTP on a loopback port. Requests are built from the first ``num_examples`` examples of a split
 (TFX's ``request_spec``), one example per request, sent to the signature; every answer
 must be HTTP 200 with one prediction of finite numbers. The load time and the requests'
 latency percentiles are recorded.
@@ -26,10 +26,8 @@ import glob
 import json
 import math
 import os
-import subprocess
-import sys
+import re
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -39,8 +37,8 @@ from ..artifacts.model import serving_model_dir, write_infra_blessing
 from ..dsl import (Examples, ExecutionContext, InfraBlessing, Input, Model, Output, Parameter,
                    component)
 from ..errors import ExecutionError, InputDataError
+from ..serving.process import NotReady, ServerProcess
 
-SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "model_server.py")
 MODEL_NAME = "model"
 REQUEST_DEFAULTS = {"signature_name": "serving_default", "split_name": "eval", "num_examples": 10}
 VALIDATION_DEFAULTS = {"max_loading_time_seconds": 300, "max_latency_ms": None}
@@ -75,60 +73,44 @@ def request_examples(examples: Examples, split: str, count: int, node: str) -> l
 
 
 class ModelServer:
-    """The model server process for one SavedModel; ``with ModelServer(...) as url``."""
+    """``tfpipe serve`` in its own process (isolated: see ``serving.process``), serving one
+    SavedModel as version 1 of a throw-away destination; ``with ModelServer(...) as url``."""
 
     def __init__(self, model_dir: str, timeout: float):
         self.model_dir, self.timeout = model_dir, timeout
-        self.process: subprocess.Popen | None = None
-        self.stderr = tempfile.TemporaryFile("w+")  # a file: a pipe could fill and block it
+        self.destination = tempfile.TemporaryDirectory(prefix="tfpipe-infra-")
+        self.server = ServerProcess(self.destination.name, "--model-name", MODEL_NAME,
+                                    "--poll-seconds", "3600", timeout=timeout)
         self.load_seconds = self.startup_seconds = 0.0
 
     def __enter__(self) -> str:
-        started = time.perf_counter()
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "-1"}
-        self.process = subprocess.Popen([sys.executable, "-I", SERVER, self.model_dir,
-                                         MODEL_NAME], stdout=subprocess.PIPE,
-                                        stderr=self.stderr, text=True, env=env)
-        line = self._first_line()
-        if line is None or not line.startswith("READY "):
-            reason = (f"the model did not load within max_loading_time_seconds="
-                      f"{self.timeout:g}" if line is None else self._load_failure(line))
-            self.__exit__(None, None, None)  # not called when __enter__ raises
-            raise NotBlessed(reason)
-        self.startup_seconds = time.perf_counter() - started
-        _, port, load_seconds = line.split()
-        self.load_seconds = float(load_seconds)
-        return f"http://127.0.0.1:{port}/v1/models/{MODEL_NAME}"
-
-    def _first_line(self) -> str | None:
-        """The server's first line of output ("" if it ends first), None on a timeout."""
-        lines: list[str] = []
-        reader = threading.Thread(target=lambda: lines.append(self.process.stdout.readline()),
-                                  daemon=True)
-        reader.start()
-        reader.join(self.timeout)
-        return lines[0].strip() if lines else None
-
-    def _load_failure(self, line: str) -> str:
-        """Why the server ended (or spoke) without becoming ready."""
+        os.symlink(os.path.abspath(self.model_dir), os.path.join(self.destination.name, "1"))
         try:
-            code = self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            return f"the model server answered {line!r} instead of becoming ready"
-        self.stderr.seek(0)
-        stderr = self.stderr.read().strip().splitlines()
-        how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
-        last = stderr[-1] if stderr else line or "no output"
-        return f"the model server crashed while loading the model ({how}): {last}"
+            url = self.server.start()
+        except NotReady as exc:
+            self.__exit__()
+            raise NotBlessed(f"the model did not load within max_loading_time_seconds="
+                             f"{self.timeout:g}" if exc.timed_out else str(exc)) from None
+        self.startup_seconds = self.server.startup_seconds
+        loaded = re.match(r"1 AVAILABLE in ([\d.]+) s", self.server.versions)
+        if not loaded:
+            reason = self._load_error(url)
+            self.__exit__()
+            raise NotBlessed(reason)
+        self.load_seconds = float(loaded.group(1))
+        return url
+
+    def _load_error(self, url: str) -> str:
+        """Why version 1 is not AVAILABLE, from the server's status (TF Serving's)."""
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            statuses = json.load(answer)["model_version_status"]
+        why = statuses[0]["status"]["error_message"] if statuses else \
+            "no such folder (the model has no SavedModel)"
+        return f"the model server could not load the model {self.model_dir}: {why}"
 
     def __exit__(self, *exc) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-        if self.process:
-            self.process.wait()
-            self.process.stdout.close()
-        self.stderr.close()
+        self.server.__exit__()
+        self.destination.cleanup()
 
 
 def _post(url: str, body: dict) -> tuple[int, dict]:

@@ -2,31 +2,12 @@
 Ctrl-C or SIGTERM."""
 from __future__ import annotations
 
-import errno
 import signal
 
 from ..client import Client
-from ..errors import ServeError
+from ..serving.sockets import bind
 
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8080
-
-
-def bind(host: str, port: int) -> list:
-    """Listening sockets for ``host:port``; a ServeError saying what to do if the port
-    is taken or the address is not this machine's."""
-    from tornado.netutil import bind_sockets
-
-    try:
-        return bind_sockets(port, address=host)
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            raise ServeError(f"port {port} on {host} is already in use (another tfpipe ui or "
-                             "another server is listening there).",
-                             fix=f"stop that server, or choose another port: --port "
-                             f"{port + 1}") from exc
-        raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}.",
-                         fix="give an address of this machine with --host (127.0.0.1 by "
-                         "default) and a free port with --port") from exc
 
 
 def serve(client: Client, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
@@ -39,7 +20,7 @@ def serve(client: Client, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
 
     from .app import READ_HEADERS, make_app
 
-    sockets = bind(host, port)
+    sockets = bind(host, port, "tfpipe ui")
     bound = sockets[0].getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
 
