@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tfpipe.components.module_file import load_user_function
+from tfpipe.usercode.module_file import load_user_function
 from tfpipe.errors import UserCodeError
 
 CONTRACTS = [
