@@ -61,3 +61,36 @@ def test_a_function_that_fits_its_contract_is_returned(tmp_path):
     module = tmp_path / "ok.py"
     module.write_text("def run_fn(fn_args, extra=None):\n    return fn_args\n")
     assert load_user_function(str(module), "run_fn", "Trainer", "run_fn(fn_args)")(3) == 3
+
+
+def test_a_second_module_file_of_the_same_name_is_imported_by_its_own_name(tmp_path):
+    """Two pipelines in one process whose module files share a name (penguin_utils.py in
+    two folders): the second takes the name over, so Beam worker processes, which import
+    the module by its name from its folder, find the function the run pickled. An
+    installed module's name is never taken over."""
+    import json
+    import sys
+
+    for folder, value in (("a", 1), ("b", 2)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "tfpipe_twin_utils.py").write_text(
+            f"def preprocessing_fn(inputs):\n    return {value}\n")
+    fns = [load_user_function(str(tmp_path / f / "tfpipe_twin_utils.py"), "preprocessing_fn",
+                              "Transform", "preprocessing_fn(inputs)") for f in ("a", "b")]
+    assert [fn.__module__ for fn in fns] == ["tfpipe_twin_utils"] * 2
+    assert [fn(None) for fn in fns] == [1, 2]
+    assert sys.modules["tfpipe_twin_utils"].__file__ == str(tmp_path / "b" / "tfpipe_twin_utils.py")
+    del sys.modules["tfpipe_twin_utils"]
+    import tfpipe_twin_utils  # as an unpickler in this process does: from the folder on
+    # sys.path, without the loader's mark, and still taken over by the next file
+    assert tfpipe_twin_utils.__file__ == str(tmp_path / "b" / "tfpipe_twin_utils.py")
+    fn = load_user_function(str(tmp_path / "a" / "tfpipe_twin_utils.py"), "preprocessing_fn",
+                            "Transform", "preprocessing_fn(inputs)")
+    assert fn.__module__ == "tfpipe_twin_utils" and fn(None) == 1
+    del sys.modules["tfpipe_twin_utils"]
+
+    (tmp_path / "json.py").write_text("def preprocessing_fn(inputs):\n    return 3\n")
+    fn = load_user_function(str(tmp_path / "json.py"), "preprocessing_fn", "Transform",
+                            "preprocessing_fn(inputs)")
+    assert fn.__module__ == "_tfpipe_user_json" and fn(None) == 3
+    assert sys.modules["json"] is json and json.dumps([1]) == "[1]"

@@ -92,7 +92,6 @@ def test_an_edited_module_file_runs_as_edited_in_the_same_process(root, outputs,
 
 
 @pytest.mark.slow
-@pytest.mark.skip(reason="fails after the merges of this stop in the full suite: the module file loads under a private name (_tfpipe_user_penguin_utils) that workers cannot import; see the closing note")
 def test_transform_runs_on_beam_worker_processes(tmp_path, outputs, monkeypatch):
     """Two Beam worker processes, forked from the run's warm zygote: the same examples,
     schema and transformed values as one worker, and no process left after the run."""

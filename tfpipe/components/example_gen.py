@@ -3,6 +3,7 @@ in ``Split-<name>/`` folders, split by a stable hash of each record."""
 from __future__ import annotations
 
 import glob
+import json
 import os
 
 from ..artifacts.base import split_folder
@@ -11,6 +12,7 @@ from ..errors import InputDataError
 from ..beam.pipeline import beam_pipeline, warm_up
 from ..io import arrow_twins, csv_batches, csv_kinds, spans
 from ..io.shards import DEFAULT_SPLITS, STAGING, check_splits, finish_splits, write_splits
+from ..serving.request_log import served_versions
 
 # A new shard after this many records of a split, so that later nodes spread over workers.
 SHARD_RECORDS = 100_000
@@ -109,14 +111,14 @@ def _convert(context: ExecutionContext, sources: list, header: list[str], kinds:
              uri: str, split_list) -> list[tuple[int, bool, str | None]]:
     """One Beam pass over ``sources`` writing the rows as tf.Examples of the column
     ``kinds`` into the splits; returns the (kind, numeric, text) every column really has."""
-    import json
-
     import apache_beam as beam
     import tensorflow as tf
 
     node, found_file = context.node_id, os.path.join(uri, STAGING, "column_kinds.json")
 
     def save(found):
+        # on a distributed runner this may run before any shard made the folder
+        tf.io.gfile.makedirs(os.path.dirname(found_file))
         with tf.io.gfile.GFile(found_file, "w") as f:
             json.dump(found, f)
 
@@ -218,3 +220,6 @@ def ImportExampleGen(examples: Output[Examples], input_base: Parameter[str],
     finish_splits(examples.uri, split_list)
     _check_not_empty(examples, split_list, node, input_base)
     _record_span(examples, split_list, chosen, before, node)
+    served = served_versions(files)  # request logs of `tfpipe serve`: who served them
+    if served:
+        examples.custom_properties["served_versions"] = json.dumps(served)

@@ -122,6 +122,9 @@ def ExampleValidator(statistics: Input[ExampleStatistics], schema: Input[Schema]
                                            drift=json.dumps(drift, sort_keys=True))
     if serving is not None:
         anomalies.custom_properties["skew"] = json.dumps(skew, sort_keys=True)
+        served = serving_statistics.custom_properties.get("served_versions")
+        if served:  # the model versions that served the traffic (tfpipe serve's logs)
+            anomalies.custom_properties["served_versions"] = served
     if found and fail_on_anomalies:
         raise AnomaliesFound(f"{_count(found)} against the schema:\n    "
                              + "\n    ".join(found), node=context.node_id,

@@ -26,3 +26,6 @@ def StatisticsGen(examples: Input[Examples], statistics: Output[ExampleStatistic
                    statistics_path(statistics.uri, split)))
     statistics.split_names = examples.split_names
     statistics.properties["span"] = examples.span
+    if "served_versions" in examples.custom_properties:  # served traffic: who served it
+        statistics.custom_properties["served_versions"] = \
+            examples.custom_properties["served_versions"]

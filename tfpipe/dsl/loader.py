@@ -20,6 +20,18 @@ from .pipeline import Pipeline
 # this lock one thread could take another's half-executed module.
 _LOADING = threading.RLock()
 
+# The folders of users' files put on sys.path: a module imported from one of them is a
+# user's module, whose name another user's file of the same name may take over.
+USER_FOLDERS: set[str] = set()
+
+
+def is_user_module(module) -> bool:
+    """Whether ``module`` is a user's file (loaded by path, or imported from the folder
+    of one), not an installed module."""
+    path = getattr(module, "__file__", None)
+    return bool(getattr(module, "__tfpipe_module_file__", None) or
+                (path and os.path.dirname(os.path.abspath(path)) in USER_FOLDERS))
+
 
 def load_module_from_file(path: str, name: str | None = None):
     """Import a Python file by path (its folder goes on sys.path for its own imports)."""
@@ -32,8 +44,10 @@ def load_module_from_file(path: str, name: str | None = None):
         folder = os.path.dirname(path)
         if folder not in sys.path:
             sys.path.insert(0, folder)
+        USER_FOLDERS.add(folder)
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
+        module.__tfpipe_module_file__ = path  # a user's file: its name may be taken over
         sys.modules[name] = module
         try:
             with tfx_imports.enabled():  # a TFX pipeline or module file: `import tfx`

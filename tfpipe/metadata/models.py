@@ -4,13 +4,17 @@ Queries only (``tfpipe models`` renders them). A version is a ``PushedModel`` ar
 with ``pushed`` = 1; from the Pusher execution that made it we follow its inputs to the
 ``Model`` (the spans it trained on, the model it warm-started from) and the
 ``ModelBlessing`` (the baseline it beat), and from the blessing to the Evaluator's
-``ModelEvaluation`` (the overall metrics it recorded). ``details`` adds what
+``ModelEvaluation`` (the overall metrics it recorded). A version's ``serving_skew`` is the
+latest training/serving skew check of traffic it served: an ExampleValidator's
+``ExampleAnomalies`` whose ``served_versions`` (from ``tfpipe serve``'s request logs,
+carried by ImportExampleGen and StatisticsGen) name it. ``details`` adds what
 ``tfpipe models diff`` compares: the parameters and code hashes of every execution
 upstream of the model in its own run (the warm-start model's history is not followed).
 """
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field, replace
 
 from ..errors import NotFoundError
@@ -21,6 +25,18 @@ from .types import PIPELINE
 
 # Inputs that lead to an earlier model's history rather than to this model's own making.
 _OTHER_MODELS = frozenset({"base_model", "baseline_model", "candidate"})
+
+
+@dataclass(frozen=True)
+class SkewCheck:
+    """One training/serving skew check of the traffic a model version served."""
+
+    anomalies_id: int
+    checked_at: float
+    model: str  # the name it was served under
+    version: int
+    above: tuple[str, ...]  # the features whose skew is over their threshold
+    largest: float  # the largest skew measured, over every split and feature
 
 
 @dataclass(frozen=True)
@@ -41,6 +57,7 @@ class ModelVersion:
     baseline_version: int | None = None  # that model's version, if it was pushed
     base_model_id: int | None = None  # the model it warm-started from
     blessing: str = ""
+    serving_skew: SkewCheck | None = None  # the latest check of traffic it served
 
 
 @dataclass(frozen=True)
@@ -115,9 +132,39 @@ def _version(store, pushed) -> ModelVersion | None:
         blessing=blessing_props.get("reason", ""))
 
 
+def skew_checks(store) -> list[SkewCheck]:
+    """Every skew check of served traffic in the store, oldest first, once for each
+    model version that served the traffic."""
+    try:
+        found = store.get_artifacts_by_type("ExampleAnomalies")
+    except Exception:  # noqa: BLE001 - the type is not registered: no check yet
+        return []
+    checks = []
+    for artifact in sorted(found, key=lambda a: a.id):
+        props = _props(artifact)
+        if not props.get("served_versions") or "skew" not in props:
+            continue
+        measured = [m for by_feature in json.loads(props["skew"]).values()
+                    for m in by_feature.items()]
+        above = tuple(sorted({f for f, m in measured if m.get("above")}))
+        largest = max((m.get("value", 0.0) for _, m in measured), default=0.0)
+        for served in json.loads(props["served_versions"]):
+            checks.append(SkewCheck(artifact.id, artifact.create_time_since_epoch / 1000,
+                                    served["model"], int(served["version"]), above, largest))
+    return checks
+
+
+def _serves(version: ModelVersion, check: SkewCheck) -> bool:
+    """Whether ``check``'s traffic was served by ``version``: the same number, under the
+    pipeline's name or its destination folder's (``tfpipe serve``'s default names)."""
+    return check.version == version.version and check.model in (
+        version.pipeline, os.path.basename(os.path.dirname(version.served_at.rstrip("/"))))
+
+
 def list_models(store, pipeline: str | None = None) -> list[ModelVersion]:
     """Every pushed model version (of ``pipeline`` only, if given), oldest first, each
-    with the version of the baseline it beat when that baseline was pushed too."""
+    with the version of the baseline it beat when that baseline was pushed too, and the
+    latest skew check of the traffic it served."""
     try:
         pushed = store.get_artifacts_by_type(PUSHED_MODEL)
     except Exception:  # noqa: BLE001 - the type is not registered: nothing was pushed
@@ -132,7 +179,10 @@ def list_models(store, pipeline: str | None = None) -> list[ModelVersion]:
     unique = {(v.served_at, v.model_id): v for v in reversed(found)}  # cached re-outputs
     found = sorted(unique.values(), key=lambda v: (v.pushed_at, v.version))
     by_model = {v.model_id: v.version for v in found}
-    return [replace(v, baseline_version=by_model.get(v.baseline_model_id)) for v in found]
+    checks = skew_checks(store) if found else []
+    return [replace(v, baseline_version=by_model.get(v.baseline_model_id),
+                    serving_skew=next((c for c in reversed(checks) if _serves(v, c)), None))
+            for v in found]
 
 
 def find_version(versions: list[ModelVersion], ref: str) -> ModelVersion:

@@ -236,7 +236,7 @@ class Predict(_Base):
             else ("outputs", columns(outputs, start, stop))
         self.answer(200, {key: value})
         if self.server.request_log is not None and isinstance(inputs, list):
-            self.server.request_log.log(inputs)
+            self.server.request_log.log(inputs, served.number)
 
     def _model_failed(self, exc: Exception) -> None:
         import tensorflow as tf
@@ -258,7 +258,7 @@ class Server:
             "timeout": options.batch_timeout_ms / 1000, "threads": options.batch_threads},
             events=self.metrics)
         self.request_log = RequestLog(options.log_requests, options.sample_rate,
-                                      options.log_rotate_seconds) \
+                                      options.log_rotate_seconds, model=options.name) \
             if options.log_requests else None
 
     def app(self) -> tornado.web.Application:

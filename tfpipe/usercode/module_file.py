@@ -17,7 +17,7 @@ import sys
 from typing import Callable, Iterator
 
 from .. import tfx_imports
-from ..dsl.loader import load_module_from_file
+from ..dsl.loader import is_user_module, load_module_from_file
 from ..errors import TfpipeError, UserCodeError, user_frame
 from ..fingerprint import local_imports
 
@@ -49,10 +49,15 @@ def _forget_loaded_copies(module_file: str) -> None:
 
 
 def _module_name(module_file: str) -> str | None:
-    """The file's own module name, unless that is not a Python name or is taken by
-    another module already imported (then the loader picks a private name)."""
+    """The file's own module name, unless that is not a Python name or is taken by an
+    installed module already imported (then the loader picks a private name, which
+    worker processes cannot import). A name taken by another user's module file of the
+    same name (another pipeline run in this process) is taken over: workers import the
+    module by its name from this file's folder."""
     name = os.path.splitext(os.path.basename(module_file))[0]
-    if not name.isidentifier() or name in sys.modules:
+    taken = sys.modules.get(name)
+    if not name.isidentifier() or \
+            (taken is not None and not is_user_module(taken)):
         return None
     return name
 
