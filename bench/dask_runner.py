@@ -3,8 +3,8 @@ SchemaGen, ExampleValidator, Transform) on generated rows, on the DirectRunner, 
 multi-processing mode, and on a local Dask cluster of 1, 2 and 4 worker processes
 (`tfpipe run --beam dask --dask-workers N`).
 
-    python bench/dask.py                       # 1M rows, every mode
-    python bench/dask.py --rows 100000 --modes direct "dask 2"
+    python bench/dask_runner.py                       # 1M rows, every mode
+    python bench/dask_runner.py --rows 100000 --modes direct "dask 2"
 
 Prints for each mode the wall time of the whole ``tfpipe run`` (process start, and the
 cluster's start, included), rows per second, the peak memory of the whole process tree
