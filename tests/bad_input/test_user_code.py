@@ -89,6 +89,21 @@ def test_a_second_module_file_of_the_same_name_is_imported_by_its_own_name(tmp_p
     assert fn.__module__ == "tfpipe_twin_utils" and fn(None) == 1
     del sys.modules["tfpipe_twin_utils"]
 
+    # The copy Dask's upload_file imports into an in-process scheduler: from a scratch
+    # folder that is neither a user's nor an installed one. Taken over too.
+    scratch = tmp_path / "dask-scratch-space"
+    scratch.mkdir()
+    (scratch / "tfpipe_twin_utils.py").write_text("def preprocessing_fn(inputs):\n    return 0\n")
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("tfpipe_twin_utils",
+                                                  scratch / "tfpipe_twin_utils.py")
+    sys.modules["tfpipe_twin_utils"] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sys.modules["tfpipe_twin_utils"])
+    fn = load_user_function(str(tmp_path / "b" / "tfpipe_twin_utils.py"), "preprocessing_fn",
+                            "Transform", "preprocessing_fn(inputs)")
+    assert fn.__module__ == "tfpipe_twin_utils" and fn(None) == 2
+    del sys.modules["tfpipe_twin_utils"]
+
     (tmp_path / "json.py").write_text("def preprocessing_fn(inputs):\n    return 3\n")
     fn = load_user_function(str(tmp_path / "json.py"), "preprocessing_fn", "Transform",
                             "preprocessing_fn(inputs)")

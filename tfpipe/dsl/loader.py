@@ -6,6 +6,7 @@ import importlib.util
 import inspect
 import os
 import sys
+import sysconfig
 import threading
 from typing import Any
 
@@ -25,12 +26,26 @@ _LOADING = threading.RLock()
 USER_FOLDERS: set[str] = set()
 
 
+def _installed_folders() -> tuple[str, ...]:
+    """Where installed modules live: the standard library, site-packages, tfpipe itself."""
+    paths = sysconfig.get_paths()
+    folders = {paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
+    folders.add(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # tfpipe/
+    return tuple(os.path.join(os.path.realpath(f), "") for f in folders)
+
+
 def is_user_module(module) -> bool:
-    """Whether ``module`` is a user's file (loaded by path, or imported from the folder
-    of one), not an installed module."""
+    """Whether ``module`` is a user's file (loaded by path, imported from the folder of
+    one, or from any folder that is not where installed modules live), not an installed
+    module. A namespace package (no file) is not."""
     path = getattr(module, "__file__", None)
-    return bool(getattr(module, "__tfpipe_module_file__", None) or
-                (path and os.path.dirname(os.path.abspath(path)) in USER_FOLDERS))
+    if getattr(module, "__tfpipe_module_file__", None):
+        return True
+    if not path:
+        return False
+    path = os.path.abspath(path)
+    return os.path.dirname(path) in USER_FOLDERS or \
+        not os.path.realpath(path).startswith(_installed_folders())
 
 
 def load_module_from_file(path: str, name: str | None = None):

@@ -52,8 +52,9 @@ def _module_name(module_file: str) -> str | None:
     """The file's own module name, unless that is not a Python name or is taken by an
     installed module already imported (then the loader picks a private name, which
     worker processes cannot import). A name taken by another user's module file of the
-    same name (another pipeline run in this process) is taken over: workers import the
-    module by its name from this file's folder."""
+    same name (another pipeline run in this process, or the copy that Dask's
+    ``upload_file`` imports into an in-process scheduler) is taken over: workers import
+    the module by its name from this file's folder."""
     name = os.path.splitext(os.path.basename(module_file))[0]
     taken = sys.modules.get(name)
     if not name.isidentifier() or \
