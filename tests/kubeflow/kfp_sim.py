@@ -9,6 +9,7 @@ with the placeholders substituted, and its executor output read back through KFP
 from __future__ import annotations
 
 import graphlib
+from concurrent import futures
 import json
 import os
 import re
@@ -81,9 +82,13 @@ def condition_holds(expression: str, parameters: dict) -> bool:
 
 
 class KfpSimulator:
+    """``parallel`` tasks at a time, as KFP starts every task whose inputs are ready (then
+    ``run`` lists the tasks as they finished); one at a time in dependency order else."""
+
     def __init__(self, spec: dict, pipeline_root: str, work_dir: Path, env: dict | None = None,
-                 run_id: str = "3f1e0c2a-run"):
+                 run_id: str = "3f1e0c2a-run", parallel: int = 1):
         self.spec = spec
+        self.parallel = parallel
         self.root = pipeline_root.rstrip("/")
         self.work = work_dir
         self.env = env or {}
@@ -172,25 +177,43 @@ class KfpSimulator:
             self.outputs[task] = run.executor_output
         return run
 
+    def _run_one(self, dag: dict, task: str, scope: Scope, runs: list[TaskRun]) -> bool:
+        """One task of a DAG, or a condition group's sub-DAG if its condition holds;
+        False if a task failed."""
+        task_spec = dag["tasks"][task]
+        component = self.spec["components"][task_spec["componentRef"]["name"]]
+        if "dag" not in component:
+            runs.append(self.run_task(task, task_spec, scope))
+            return runs[-1].returncode == 0
+        given = self._inputs(task_spec, scope)
+        condition = task_spec.get("triggerPolicy", {}).get("condition")
+        if condition and not condition_holds(condition, given.parameters):
+            self.skipped[task] = condition
+            return True
+        return self._run_dag(component["dag"], given, runs)
+
     def _run_dag(self, dag: dict, scope: Scope, runs: list[TaskRun]) -> bool:
-        """Run a DAG's tasks in order, a condition group only if its condition holds;
-        False once a task failed."""
-        for task in self.order(dag):
-            task_spec = dag["tasks"][task]
-            component = self.spec["components"][task_spec["componentRef"]["name"]]
-            if "dag" not in component:
-                runs.append(self.run_task(task, task_spec, scope))
-                if runs[-1].returncode != 0:
-                    return False
-                continue
-            given = self._inputs(task_spec, scope)
-            condition = task_spec.get("triggerPolicy", {}).get("condition")
-            if condition and not condition_holds(condition, given.parameters):
-                self.skipped[task] = condition
-                continue
-            if not self._run_dag(component["dag"], given, runs):
-                return False
-        return True
+        """Run a DAG's tasks, a condition group only if its condition holds; False once a
+        task failed (tasks already running finish, no new one starts)."""
+        if self.parallel == 1:
+            return all(self._run_one(dag, task, scope, runs) for task in self.order(dag))
+        sorter = graphlib.TopologicalSorter(
+            {t: set(s.get("dependentTasks", [])) for t, s in dag["tasks"].items()})
+        sorter.prepare()
+        ok, running = True, {}
+        with futures.ThreadPoolExecutor(self.parallel) as pool:
+            while ok and sorter.is_active() or running:
+                if ok:
+                    for task in sorted(sorter.get_ready()):
+                        running[pool.submit(self._run_one, dag, task, scope, runs)] = task
+                done, _ = futures.wait(running, return_when=futures.FIRST_COMPLETED)
+                for future in done:
+                    task = running.pop(future)
+                    if future.result():
+                        sorter.done(task)
+                    else:
+                        ok = False
+        return ok
 
     def run(self, run_params: dict | None = None) -> list[TaskRun]:
         runs: list[TaskRun] = []

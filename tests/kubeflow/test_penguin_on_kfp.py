@@ -90,7 +90,7 @@ def test_penguin_tasks_on_kfp_match_a_local_run(tmp_path, monkeypatch):
     ir, text = compile_file(PIPELINE, _accepted(
         {**SMALL, "serving_model_dir": str(tmp_path / "kfp-serving")}),
         runtime_params=runtime, image_dir=str(REPO))
-    sim = KfpSimulator(yaml.safe_load(text), "gs://bucket/root", tmp_path / "kfp")
+    sim = KfpSimulator(yaml.safe_load(text), "gs://bucket/root", tmp_path / "kfp", parallel=2)
     runs = sim.run({k: RUN_PARAMS[k] for k in runtime})
     failed = [(r.task, r.stderr[-3000:]) for r in runs if r.returncode != 0]
     assert not failed

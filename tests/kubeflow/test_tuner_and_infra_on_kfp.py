@@ -53,7 +53,7 @@ def test_the_yaml_types_the_new_artifacts_as_tfx_does(compiled):
 @pytest.mark.slow
 def test_tuner_infra_validator_and_pusher_run_in_kfp_tasks(compiled):
     tmp, ir, spec = compiled
-    sim = KfpSimulator(spec, str(tmp / "root"), tmp / "kfp")
+    sim = KfpSimulator(spec, str(tmp / "root"), tmp / "kfp", parallel=2)
     runs = sim.run({})
     assert [(r.task, r.stderr[-2000:]) for r in runs if r.returncode != 0] == []
     assert len(runs) == len(ir.nodes)
