@@ -1,7 +1,7 @@
 """Each primitive and transform TFX's libraries use, run on tfpipe's Dask runner against a
 real cluster of worker processes, gives what the DirectRunner gives; what it cannot run
 is an error naming the transform. Beam's own tests for its DaskRunner (2.69's file, a
-superset of 2.60's) run on it in tests/beam/beam_2_69/."""
+superset of 2.60's) run on it in tests/beam/third_party/beam_2_69/."""
 from __future__ import annotations
 
 import glob
