@@ -209,3 +209,16 @@ def test_an_unknown_primitive_is_an_error_naming_the_transform(dask_address):
     message = str(raised.value)
     assert "'MyOwnSource'" in message and "(Unknown)" in message
     assert "is not one of Beam's primitives" in message
+
+
+def test_the_runners_options_are_accepted_as_beam_2_69_names_them():
+    """``tfpipe run`` checks beam_pipeline_args before it runs: Beam's Dask options and
+    2.69's ``--dask_npartitions`` pass, and land in the runner's options."""
+    from tfpipe.beam.dask.runner import DaskOptions
+    from tfpipe.runners.scheduler import check_beam_args
+
+    args = ("--runner=DaskRunner", "--dask_client_address=tcp://127.0.0.1:8786",
+            "--dask_npartitions=3")
+    check_beam_args(args)
+    options = PipelineOptions(list(args)).view_as(DaskOptions)
+    assert (options.address, options.npartitions) == ("tcp://127.0.0.1:8786", 3)
