@@ -1,9 +1,9 @@
 """Each primitive and transform TFX's libraries use, run on tfpipe's Dask runner against a
 real cluster of worker processes, gives what the DirectRunner gives; what it cannot run
-is an error naming the transform. Beam's own tests for its DaskRunner pass on it too."""
+is an error naming the transform. Beam's own tests for its DaskRunner (2.69's file, a
+superset of 2.60's) run on it in tests/beam/third_party/beam_2_69/."""
 from __future__ import annotations
 
-import functools
 import glob
 import json
 import os
@@ -211,17 +211,14 @@ def test_an_unknown_primitive_is_an_error_naming_the_transform(dask_address):
     assert "is not one of Beam's primitives" in message
 
 
-# Beam's own tests for its DaskRunner (the file Beam ships), on tfpipe's runner and the
-# shared cluster instead of a new local cluster per pipeline.
-from apache_beam.runners.dask import dask_runner_test as beams_own  # noqa: E402
+def test_the_runners_options_are_accepted_as_beam_2_69_names_them():
+    """``tfpipe run`` checks beam_pipeline_args before it runs: Beam's Dask options and
+    2.69's ``--dask_npartitions`` pass, and land in the runner's options."""
+    from tfpipe.beam.dask.runner import DaskOptions
+    from tfpipe.runners.scheduler import check_beam_args
 
-TestBeamsDaskOptions = beams_own.DaskOptionsTest
-TestBeamsDaskRunner = beams_own.DaskRunnerRunPipelineTest
-
-
-@pytest.fixture(autouse=True)
-def _beams_tests_run_on_tfpipes_runner(monkeypatch, request):
-    if request.cls is TestBeamsDaskRunner:
-        address = request.getfixturevalue("dask_address")
-        monkeypatch.setattr(beams_own, "DaskRunner", functools.partial(DaskRunner,
-                                                                       address=address))
+    args = ("--runner=DaskRunner", "--dask_client_address=tcp://127.0.0.1:8786",
+            "--dask_npartitions=3")
+    check_beam_args(args)
+    options = PipelineOptions(list(args)).view_as(DaskOptions)
+    assert (options.address, options.npartitions) == ("tcp://127.0.0.1:8786", 3)

@@ -67,11 +67,13 @@ def check_beam_args(args: tuple[str, ...]) -> None:
     if on_dask(args) or any(a.startswith("--dask_") for a in args):
         from ..beam.dask import runner  # noqa: F401 - its options and Beam's Dask options
     parser = _BeamArgumentParser(allow_abbrev=False)
-    todo = list(PipelineOptions.__subclasses__())
+    todo, seen = list(PipelineOptions.__subclasses__()), set()
     while todo:
         cls = todo.pop()
         todo.extend(cls.__subclasses__())
-        cls._add_argparse_args(parser)  # noqa: SLF001 - how Beam itself collects its flags
+        if cls not in seen and "_add_argparse_args" in cls.__dict__:  # its own flags only
+            seen.add(cls)
+            cls._add_argparse_args(parser)  # noqa: SLF001 - how Beam itself collects its flags
     _, unknown = parser.parse_known_args(list(args))
     if unknown:
         raise DefinitionError(f"unknown Beam pipeline argument(s): {' '.join(unknown)}.",

@@ -2,15 +2,18 @@
 
 It keeps Beam's options (``--dask_client_address``, ``--dask_connection_timeout``,
 ``--dask_scheduler_file``, ``--dask_client_name``, ``--dask_connection_limit``) and adds
-``--dask_npartitions`` (partitions of a shuffled or read PCollection; twice the
-cluster's threads by default). What Beam 2.60's runner lacks, and this one does
+Beam 2.69's ``--dask_npartitions`` (partitions of a shuffled or read PCollection; twice
+the cluster's threads by default); ``DaskOptions`` here is 2.69's view of them all. What Beam 2.60's runner lacks, and this one does
 (each could go upstream):
 
 - every primitive translated, none passed through (``translate.py``), DoFns with their
   whole lifecycle, side inputs of every kind, tagged outputs, splittable DoFns (reads),
   windows, and every branch of the pipeline computed (a sink's finalize step too);
 - CombinePerKey lifted (combined within each bundle before the shuffle), as the
-  DirectRunner does;
+  DirectRunner does; Reshuffle one shuffle of its elements, in order (a GroupByKey
+  after a Create keeps each key's values in the given order, as on the DirectRunner);
+- side inputs in windows other than the main input's, mapped with the side input's
+  window mapping (Beam 2.69's own runner expects its test of it to fail);
 - only the Dask options reach ``distributed.Client`` (2.60 passes every option, so
   ``--runner=DaskRunner`` itself fails there);
 - no runner-API round trip of the pipeline before it runs.
@@ -24,7 +27,7 @@ import os
 import uuid
 
 from apache_beam.options.pipeline_options import PipelineOptions
-from apache_beam.runners.dask.dask_runner import DaskOptions
+from apache_beam.runners.dask.dask_runner import DaskOptions as BeamDaskOptions
 from apache_beam.runners.dask.dask_runner import DaskRunner as BeamDaskRunner
 from apache_beam.runners.runner import PipelineResult, PipelineState
 
@@ -35,12 +38,30 @@ CONNECT_TIMEOUT_S = 10
 
 
 class TfpipeDaskOptions(PipelineOptions):
+    """What tfpipe's runner adds to Beam 2.60's Dask options: ``--dask_npartitions``, as
+    Beam 2.69 names it (its ``dest`` is ``npartitions``)."""
+
     @classmethod
     def _add_argparse_args(cls, parser) -> None:
         parser.add_argument(
-            "--dask_npartitions", type=int, default=None,
+            "--dask_npartitions", dest="npartitions", type=int, default=None,
             help="Partitions of each shuffled or read PCollection on the Dask runner "
             "(default: twice the threads of the cluster's workers).")
+
+
+class DaskOptions(TfpipeDaskOptions, BeamDaskOptions):
+    """Every option of tfpipe's Dask runner in one view, as Beam 2.69's ``DaskOptions``
+    (Beam's connection options, and ``npartitions``)."""
+
+    @staticmethod
+    def _extract_bag_kwargs(dask_options: dict) -> dict:
+        """The partitioning options, taken out of ``dask_options`` (Beam 2.69's API)."""
+        out = {}
+        for name in ("npartitions", "partition_size"):
+            value = dask_options.pop(name, None)
+            if value:
+                out[name] = value
+        return out
 
 
 class DaskClusterError(ExecutionError):
@@ -49,7 +70,7 @@ class DaskClusterError(ExecutionError):
 
 def client_options(options) -> dict:
     """The keyword arguments for ``distributed.Client``: Beam's Dask options only."""
-    dask = options.view_as(DaskOptions)
+    dask = options.view_as(BeamDaskOptions)
     wanted = {"address": dask.address, "scheduler_file": dask.scheduler_file,
               "name": dask.name, "connection_limit": dask.connection_limit,
               "timeout": dask.timeout}
@@ -117,7 +138,7 @@ class DaskRunner(BeamDaskRunner):
             check_workers(client)
             ship_user_code(client)
             pipeline.replace_all(overrides())
-            npartitions = options.view_as(TfpipeDaskOptions).dask_npartitions or \
+            npartitions = options.view_as(DaskOptions).npartitions or \
                 2 * max(1, sum(client.nthreads().values()))
             run = uuid.uuid4().hex[:12]
             graph = TaskGraph(run, npartitions, self.task_prefix)
@@ -143,10 +164,14 @@ def fused(tasks: dict, sinks: list) -> dict:
 
 def overrides():
     """CombinePerKey lifted, as on the DirectRunner (Beam's own LiftedCombinePerKey:
-    a ParDo combining each bundle's values per key, GroupByKey, a ParDo merging)."""
+    a ParDo combining each bundle's values per key, GroupByKey, a ParDo merging), and
+    Reshuffle as one shuffle of its elements (``translate.Reshuffled``)."""
     from apache_beam.pipeline import PTransformOverride
     from apache_beam.runners.direct.helper_transforms import LiftedCombinePerKey
     from apache_beam.transforms.core import CombinePerKey
+    from apache_beam.transforms.util import Reshuffle
+
+    from .translate import Reshuffled
 
     class Lift(PTransformOverride):
         def matches(self, applied):
@@ -160,7 +185,14 @@ def overrides():
             except NotImplementedError:  # deferred side inputs: combined unlifted
                 return transform
 
-    return [Lift()]
+    class Deal(PTransformOverride):
+        def matches(self, applied):
+            return isinstance(applied.transform, Reshuffle)
+
+        def get_replacement_transform_for_applied_ptransform(self, applied):
+            return Reshuffled()
+
+    return [Lift(), Deal()]
 
 
 def check_workers(client) -> None:

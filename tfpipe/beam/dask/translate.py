@@ -13,7 +13,9 @@ pass-through, which is how Beam's own DaskRunner turns TFDV's statistics into ze
 - ``GroupByKey``: a shuffle by a stable hash of each key's deterministic encoding
   (Python's ``hash`` differs between processes), grouped per key and window;
 - ``Flatten``: the inputs' partitions, one after another (no task); of no input, one
-  empty partition.
+  empty partition;
+- ``Reshuffled`` (what ``runner.py`` makes of Beam's ``Reshuffle``): the elements dealt
+  over the partitions in order, as they are.
 
 CombinePerKey is lifted first (``runner.py``): each bundle combines its own values
 before the shuffle. A PCollection is a list of task keys, one per partition; a
@@ -23,6 +25,8 @@ step, TFDV's writes) runs.
 from __future__ import annotations
 
 import itertools
+
+import apache_beam as beam
 
 from ...errors import ExecutionError
 from . import worker
@@ -36,6 +40,15 @@ def _unsupported(node, why: str, fix: str):
     return UnsupportedTransform(
         f"the Dask runner cannot run Beam transform {node.full_label!r} "
         f"({type(node.transform).__name__}): {why}.", fix=fix)
+
+
+class Reshuffled(beam.PTransform):
+    """Beam's ``Reshuffle`` on Dask (``runner.py`` puts it in): its elements dealt over
+    the partitions as they are, with their windows and timestamps, in one shuffle, where
+    Beam's expansion adds random keys, groups by them and takes them off again."""
+
+    def expand(self, pcoll):
+        return beam.pvalue.PCollection.from_(pcoll)
 
 
 class TaskGraph:
@@ -63,8 +76,6 @@ class TaskGraph:
         pass
 
     def visit_transform(self, node) -> None:
-        import apache_beam as beam
-
         outputs = [o for o in node.outputs.values() if isinstance(o, beam.pvalue.PCollection)]
         if outputs and all(id(o) in self.pcolls for o in outputs):
             return  # a composite that returned its input unchanged
@@ -79,6 +90,8 @@ class TaskGraph:
             self._group_by_key(node)
         elif isinstance(transform, beam.Flatten):
             self._flatten(node, outputs[0])
+        elif isinstance(transform, Reshuffled):
+            self._set(outputs[0], self._deal(self._name(node), self._input(node.inputs[0])))
         else:
             raise _unsupported(
                 node, "it is not one of Beam's primitives (Impulse, ParDo, GroupByKey, "
@@ -169,10 +182,10 @@ class TaskGraph:
             self._set(out, keys)
 
     def _deal(self, name: str, parts: list) -> list:
-        """``parts`` dealt round robin over ``self.partitions`` partitions."""
+        """``parts`` dealt over ``self.partitions`` partitions, in order."""
         n = self.partitions
         return self._shuffle(f"{name}:deal", f"{name}:spread", parts, worker.concat,
-                             lambda i, part: (worker.split_round_robin, n, i, part))
+                             lambda i, part: (worker.split_in_order, n, i, part))
 
     def _shuffle(self, split: str, out: str, parts: list, merge, split_task) -> list:
         """All to all: each of ``parts`` split into ``self.partitions`` buckets

@@ -8,7 +8,6 @@ retried task (Dask reruns the tasks of a lost worker) computes the same result.
 from __future__ import annotations
 
 import collections
-import random
 import threading
 import zlib
 
@@ -169,12 +168,16 @@ def split_by_key(key_coder, buckets: int, partition):
     return out
 
 
-def split_round_robin(buckets: int, seed: int, partition):
-    """The elements of ``partition`` dealt over ``buckets`` lists (Reshuffle, splits)."""
+def split_in_order(buckets: int, offset: int, partition):
+    """The elements of ``partition`` dealt over ``buckets`` lists in runs that keep their
+    order (Reshuffle, splits): the first run to list ``offset`` (an input partition's
+    index, so that many small partitions spread), the next to ``offset + 1``... A single
+    partition comes out in order over the lists, so that a GroupByKey after a Create keeps
+    each key's values in the order they were given, as on the DirectRunner."""
     out = [[] for _ in range(buckets)]
-    start = random.Random(seed).randrange(buckets)
+    size = len(partition)
     for i, value in enumerate(partition):
-        out[(start + i) % buckets].append(value)
+        out[(offset + i * buckets // size) % buckets].append(value)
     return out
 
 
