@@ -1,6 +1,7 @@
 """Loading a user's pipeline.py: a ``pipeline`` object or a ``create_pipeline()`` function."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import inspect
@@ -26,6 +27,7 @@ _LOADING = threading.RLock()
 USER_FOLDERS: set[str] = set()
 
 
+@functools.lru_cache(maxsize=1)
 def _installed_folders() -> tuple[str, ...]:
     """Where installed modules live: the standard library, site-packages, tfpipe itself."""
     paths = sysconfig.get_paths()

@@ -3,8 +3,8 @@
 It keeps Beam's options (``--dask_client_address``, ``--dask_connection_timeout``,
 ``--dask_scheduler_file``, ``--dask_client_name``, ``--dask_connection_limit``) and adds
 Beam 2.69's ``--dask_npartitions`` (partitions of a shuffled or read PCollection; twice
-the cluster's threads by default); ``DaskOptions`` here is 2.69's view of them all. What Beam 2.60's runner lacks, and this one does
-(each could go upstream):
+the cluster's threads by default); ``DaskOptions`` here is 2.69's view of them all.
+What Beam 2.60's runner lacks, and this one does (each could go upstream):
 
 - every primitive translated, none passed through (``translate.py``), DoFns with their
   whole lifecycle, side inputs of every kind, tagged outputs, splittable DoFns (reads),
