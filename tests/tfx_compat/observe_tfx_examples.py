@@ -3,7 +3,7 @@ of a TFX source snapshot, compiled (``tfpipe compile --ir``) unchanged, then mig
 (``tfpipe migrate``) and compiled again. Writes what it saw into
 tfx_examples_observed.json, the source of the table in docs/from-tfx.md:
 
-    python tests/tfx_compat/observe_tfx_examples.py [SNAPSHOT]
+    python tests/tfx_compat/observe_tfx_examples.py [SNAPSHOT] [--shared DIR] [-o OUT]
 
 SNAPSHOT is a git checkout of tensorflow/tfx (default: TFX_SNAPSHOT, or the mirror beside
 the checkout). Each file gets a scratch HOME laid out as it expects (its example folder
@@ -14,6 +14,7 @@ by their end-to-end tests (observed.py), not here.
 """
 from __future__ import annotations
 
+import argparse
 import ast
 import json
 import os
@@ -167,12 +168,22 @@ def observe(snapshot: Path) -> dict:
     files = pipeline_files(snapshot)
     with tempfile.TemporaryDirectory(prefix="tfx-examples-") as scratch:
         examples = extract(snapshot, Path(scratch))
-        rows = {}
-        for example, source in sorted(files.items()):
-            if components_used(source):
-                rows[example] = observe_one(examples, example, source, Path(scratch) / "homes")
+        rows = {e: observe_one(examples, e, s, Path(scratch) / "homes")
+                for e, s in sorted(files.items()) if components_used(s)}
     excluded = sorted(e for e, s in files.items() if not components_used(s))
     return {"snapshot": commit(snapshot), "pipelines": rows, "excluded": excluded}
+
+
+def observe_shared(shared: Path) -> dict:
+    """The same observations of the pipeline files in ``shared`` (../shared/tfx_examples:
+    TFX's examples laid out as in tfx/examples), for where no snapshot is at hand."""
+    import tensorflow_model_analysis  # noqa: F401
+
+    files = {str(p.relative_to(shared)): p.read_text() for p in sorted(shared.rglob("*.py"))
+             if "pipeline" in p.name and "Pipeline(" in p.read_text()}
+    with tempfile.TemporaryDirectory(prefix="tfx-examples-") as scratch:
+        return {"pipelines": {e: observe_one(shared, e, s, Path(scratch))
+                              for e, s in files.items()}}
 
 
 def merge(previous: dict, fresh: dict) -> dict:
@@ -184,8 +195,23 @@ def merge(previous: dict, fresh: dict) -> dict:
     return fresh
 
 
-if __name__ == "__main__":
-    snapshot = Path(sys.argv[1]) if len(sys.argv) > 1 else SNAPSHOT
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("snapshot", nargs="?", type=Path, default=SNAPSHOT,
+                        help="a git checkout of tensorflow/tfx")
+    parser.add_argument("--shared", type=Path, help="observe only the pipeline files in "
+                        "this folder (../shared/tfx_examples) instead")
+    parser.add_argument("-o", "--output", type=Path, help="write the observations here "
+                        "instead of into tfx_examples_observed.json")
+    args = parser.parse_args(argv)
+    fresh = observe_shared(args.shared) if args.shared else observe(args.snapshot)
+    if args.output:
+        args.output.write_text(json.dumps(fresh, indent=1, sort_keys=True) + "\n")
+        return
     previous = observed.load() if observed.OBSERVED.is_file() else {}
-    observed.save(merge(previous, observe(snapshot)))
+    observed.save(merge(previous, fresh))
     print(f"wrote {observed.OBSERVED}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
