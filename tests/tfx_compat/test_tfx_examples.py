@@ -158,3 +158,88 @@ def test_mnist_pushes_its_model_where_tfx_does(mnist):
 @pytest.mark.slow
 def test_mnist_row_of_the_docs_table_is_this_run(mnist):
     observed.check_run("mnist/mnist_pipeline_native_keras.py", mnist["observation"])
+
+
+# -- tfpipe migrate ------------------------------------------------------------------------
+# What `tfpipe migrate` leaves to do by hand in penguin_pipeline_local.py, by line: only
+# what tfpipe has no counterpart for, in branches the file's own run does not take.
+PENGUIN_BY_HAND = {
+    123: "tfx.types.standard_artifacts.String (RangeConfigGenerator's output)",
+    **dict.fromkeys((219, 220, 221), "Resolver(strategy_class=SpanRangeStrategy): tfpipe's "
+                    "RollingWindowResolver has no static ranges"),
+    **dict.fromkeys((361, 362, 365, 373, 374, 377), "ExampleDiff and its ExampleDiffConfig"),
+}
+
+
+def _migrated(tmp_path: Path, pipeline: Path, example: Path) -> tuple[Path, Path, list[int]]:
+    """The original and its migrated copy side by side in a HOME laid out for them, and
+    the lines `tfpipe migrate --write` left to do by hand."""
+    home = tmp_path / "home"
+    _lay_out(home, example, pipeline)
+    migrated = home / ("migrated_" + pipeline.name)
+    shutil.copy(pipeline, migrated)
+    result = run_cli("migrate", str(migrated), "--write")
+    assert result.returncode in (0, 2), result.stderr
+    assert f"rewrote {migrated}" in result.stderr
+    lines = [int(line.split(":line ")[1].split(":")[0]) for line in result.stderr.splitlines()
+             if "to do by hand: " in line]
+    assert (result.returncode == 2) == bool(lines)
+    return home / pipeline.name, migrated, lines
+
+
+def _ir(path: Path, home: Path, out: Path) -> dict:
+    import json
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(home))
+        result = run_cli("compile", "--ir", str(path), "-o", str(out), cwd=home)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(out.read_text())
+
+
+def _tfx_imports(path: Path) -> list[str]:
+    import ast
+
+    return [n for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+            for n in ([node.module or ""] if isinstance(node, ast.ImportFrom)
+                      else [a.name for a in node.names]) if n.split(".")[0] == "tfx"]
+
+
+def test_migrate_leaves_nothing_by_hand_in_mnist_and_the_same_ir(tmp_path):
+    if not MNIST_PIPELINE.is_file():
+        pytest.skip(_absent(MNIST_PIPELINE))
+    original, migrated, by_hand = _migrated(tmp_path, MNIST_PIPELINE, MNIST)
+    assert by_hand == []
+    assert _tfx_imports(migrated) == []
+    home = original.parent
+    assert _ir(migrated, home, tmp_path / "b.json") == _ir(original, home, tmp_path / "a.json")
+
+
+def test_migrate_leaves_by_hand_in_penguin_only_what_tfpipe_lacks(tmp_path):
+    if not PENGUIN_PIPELINE.is_file():
+        pytest.skip(_absent(PENGUIN_PIPELINE))
+    _, migrated, by_hand = _migrated(tmp_path, PENGUIN_PIPELINE, PENGUIN)
+    assert set(by_hand) <= set(PENGUIN_BY_HAND), \
+        {line: migrated.read_text().splitlines()[line - 1] for line in by_hand}
+    assert {221, 377} <= set(by_hand), "SpanRangeStrategy and ExampleDiff are still named"
+    assert _tfx_imports(migrated) == []
+    source = migrated.read_text()
+    assert "range_config_str = json.dumps({\"static_range\": {" in source  # proto_utils
+    assert "data_spec={},\n        model_spec={})" in source
+    assert "@tfpipe.component\ndef RangeConfigGenerator(input_date: tfpipe.Parameter[str]," \
+        in source
+    # absl flags stay: the call under __main__ keeps its arguments (they read the flags).
+    assert "  absl.flags.FLAGS(sys.argv)\n" in source
+    assert "  tfpipe.run_pipeline(create_pipeline(\n          pipeline_name=_pipeline_name," \
+        in source
+
+
+@pytest.mark.xfail(strict=True, reason="until the tfx import layer, absl entry points and "
+                   "the String artifact land: penguin's unchanged file stops at tfx.utils")
+def test_migrated_penguin_compiles_to_the_same_ir(tmp_path):
+    if not PENGUIN_PIPELINE.is_file():
+        pytest.skip(_absent(PENGUIN_PIPELINE))
+    original, migrated, _ = _migrated(tmp_path, PENGUIN_PIPELINE, PENGUIN)
+    home = original.parent
+    assert _ir(migrated, home, tmp_path / "b.json") == _ir(original, home, tmp_path / "a.json")
