@@ -84,6 +84,25 @@ def _assert_finished(run: dict, name: str) -> None:
     assert f"✔ pipeline {name} finished" in result.stdout
 
 
+def _assert_ran_unchanged(run: dict, name: str, example: Path, pipeline: Path,
+                          nodes: list[str]) -> None:
+    """Every node of the run completed, once, and the files are still TFX's."""
+    _assert_finished(run, name)
+    assert _unchanged(run["home"], example, pipeline) == []
+    store = Store(run["store"])
+    for node in nodes:
+        assert [store.state(e) for e in store.executions(name, node)] == ["COMPLETE"], node
+
+
+def _output(run: dict, name: str, node: str, key: str):
+    """(the store, the one ``key`` output artifact of ``node``'s one execution)."""
+    _assert_finished(run, name)
+    store = Store(run["store"])
+    [execution] = store.executions(name, node)
+    [artifact] = [a for a in store.outputs(execution.id) if f"/{key}/" in a.uri]
+    return store, artifact
+
+
 def _assert_pushed(run: dict) -> None:
     """One pushed version, a SavedModel, where TFX's Pusher puts it."""
     assert len(run["pushed"]) == 1 and (run["pushed"][0] / "saved_model.pb").is_file(), \
@@ -93,12 +112,7 @@ def _assert_pushed(run: dict) -> None:
 # -- penguin -------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_penguin_runs_unchanged(penguin):
-    _assert_finished(penguin, PENGUIN_NAME)
-    assert _unchanged(penguin["home"], PENGUIN, PENGUIN_PIPELINE) == []
-    store = Store(penguin["store"])
-    for node in PENGUIN_NODES:
-        assert [store.state(e) for e in store.executions(PENGUIN_NAME, node)] == ["COMPLETE"], \
-            node
+    _assert_ran_unchanged(penguin, PENGUIN_NAME, PENGUIN, PENGUIN_PIPELINE, PENGUIN_NODES)
 
 
 @pytest.mark.slow
@@ -109,10 +123,7 @@ def test_penguin_pushes_its_model_where_tfx_does(penguin):
 
 @pytest.mark.slow
 def test_penguin_tuner_trials_are_in_mlmd(penguin):
-    _assert_finished(penguin, PENGUIN_NAME)
-    store = Store(penguin["store"])
-    [tuner] = store.executions(PENGUIN_NAME, "Tuner")
-    [best] = [a for a in store.outputs(tuner.id) if "/best_hyperparameters/" in a.uri]
+    store, best = _output(penguin, PENGUIN_NAME, "Tuner", "best_hyperparameters")
     # penguin_utils_keras.tuner_fn: RandomSearch, max_trials=6, over 2 x 3 choices.
     assert 1 <= best.custom_properties["trials"].int_value <= 6
     assert (Path(best.uri) / "best_hyperparameters.txt").is_file()
@@ -123,10 +134,7 @@ def test_penguin_tuner_trials_are_in_mlmd(penguin):
 
 @pytest.mark.slow
 def test_penguin_bulk_inferences_are_in_mlmd(penguin):
-    _assert_finished(penguin, PENGUIN_NAME)
-    store = Store(penguin["store"])
-    [inferrer] = store.executions(PENGUIN_NAME, "BulkInferrer")
-    [result] = [a for a in store.outputs(inferrer.id) if "/inference_result/" in a.uri]
+    store, result = _output(penguin, PENGUIN_NAME, "BulkInferrer", "inference_result")
     assert store.store.get_artifact_types_by_id([result.type_id])[0].name == "InferenceResult"
     logs = prediction_logs(result.uri)
     rows = (PENGUIN / "data" / "unlabelled" / "penguins_unlabelled.csv").read_text().splitlines()
@@ -142,11 +150,7 @@ def test_penguin_row_of_the_docs_table_is_this_run(penguin):
 # -- MNIST ---------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_mnist_runs_unchanged(mnist):
-    _assert_finished(mnist, MNIST_NAME)
-    assert _unchanged(mnist["home"], MNIST, MNIST_PIPELINE) == []
-    store = Store(mnist["store"])
-    for node in MNIST_NODES:
-        assert [store.state(e) for e in store.executions(MNIST_NAME, node)] == ["COMPLETE"], node
+    _assert_ran_unchanged(mnist, MNIST_NAME, MNIST, MNIST_PIPELINE, MNIST_NODES)
 
 
 @pytest.mark.slow

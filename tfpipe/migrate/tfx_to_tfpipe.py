@@ -66,12 +66,12 @@ LATEST_STRATEGIES = {"LatestArtifactStrategy", "LatestArtifactsResolver"}
 
 def _tfpipe_artifact(kind: str | None) -> bool:
     """Whether ``tfpipe.<kind>`` is an artifact class (TFX's standard artifacts that
-    tfpipe has: those above, and any it gains)."""
-    import tfpipe
-
+    tfpipe has: those above, and any it gains). Not ``import tfpipe``: the CLI imports
+    this module, and must not import the package's API layer."""
+    from .. import dsl  # what the package ``tfpipe`` exports its artifact classes from
     from ..artifacts import Artifact
 
-    value = getattr(tfpipe, kind or "", None)
+    value = getattr(dsl, kind or "", None)
     return isinstance(value, type) and issubclass(value, Artifact)
 
 
