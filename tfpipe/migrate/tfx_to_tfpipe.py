@@ -359,8 +359,21 @@ def migrate_source(source: str) -> MigrationResult:
     command = TfxToTfpipe(context, entry)
     module = command.transform_module(cst.parse_module(source))
     code = module.code
-    problems = list(command.problems)
-    for node in ast.walk(ast.parse(code)):
-        if isinstance(node, ast.Name) and node.id == "tfx":
-            problems.append(f"line {node.lineno}: `tfx` is still used here")
+    problems = list(command.problems) + [f"line {line}: `{name}` is still used here; migrate "
+                                         "has no rewrite for it" for line, name in _tfx_left(code)]
     return MigrationResult(code, problems)
+
+
+def _tfx_left(code: str) -> list[tuple[int, str]]:
+    """(line, dotted name) of each use of ``tfx`` left in ``code``, in the order of the file."""
+    tree = ast.parse(code)
+    inner = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Attribute, ast.Name)) and id(node) not in inner:
+            base = node
+            while isinstance(base, ast.Attribute):
+                base = base.value
+            if isinstance(base, ast.Name) and base.id == "tfx":
+                found.append((node.lineno, ast.unparse(node)))
+    return sorted(found)
