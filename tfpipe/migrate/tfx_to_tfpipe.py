@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import difflib
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -360,12 +361,26 @@ def migrate_source(source: str) -> MigrationResult:
     module = command.transform_module(cst.parse_module(source))
     code = module.code
     problems = list(command.problems) + [f"line {line}: `{name}` is still used here; migrate "
-                                         "has no rewrite for it" for line, name in _tfx_left(code)]
+                                         "has no rewrite for it" for line, name in _tfx_left(code, source)]
     return MigrationResult(code, problems)
 
 
-def _tfx_left(code: str) -> list[tuple[int, str]]:
-    """(line, dotted name) of each use of ``tfx`` left in ``code``, in the order of the file."""
+def _original_lines(source: str, code: str) -> dict[int, int]:
+    """Line of ``code`` (the rewritten file) -> its line in ``source`` (the user's file,
+    whose lines the other problems name): an unchanged line its own, a rewritten one
+    where its rewritten block starts."""
+    lines = {}
+    matcher = difflib.SequenceMatcher(None, source.splitlines(), code.splitlines(),
+                                      autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        for j in range(j1, j2):
+            lines[j + 1] = (i1 + j - j1 if tag == "equal" else i1) + 1
+    return lines
+
+
+def _tfx_left(code: str, source: str) -> list[tuple[int, str]]:
+    """(line in ``source``, dotted name) of each use of ``tfx`` left in ``code``."""
+    original = _original_lines(source, code)
     tree = ast.parse(code)
     inner = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
     found = []
@@ -375,5 +390,5 @@ def _tfx_left(code: str) -> list[tuple[int, str]]:
             while isinstance(base, ast.Attribute):
                 base = base.value
             if isinstance(base, ast.Name) and base.id == "tfx":
-                found.append((node.lineno, ast.unparse(node)))
+                found.append((original.get(node.lineno, node.lineno), ast.unparse(node)))
     return sorted(found)
