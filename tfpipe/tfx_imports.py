@@ -58,14 +58,70 @@ ALIASES = {
     "tfx.proto.infra_validator_pb2": "tfpipe.v1.proto",
     "tfx.types": "tfpipe.v1.types",
     "tfx.types.standard_artifacts": "tfpipe.v1.standard_artifacts",
+    "tfx.types.artifact": "tfpipe.v1.types",
+    "tfx.types.channel": "tfpipe.v1.types",
+    "tfx.types.artifact_utils": "tfpipe.v1.artifact_utils",
+    "tfx.utils.proto_utils": "tfpipe.v1.proto_utils",
+    "tfx.utils.io_utils": "tfpipe.v1.io_utils",
+    "tfx.utils.path_utils": "tfpipe.v1.path_utils",
+    "tfx.dsl.io.fileio": "tfpipe.v1.fileio",
+    "tfx.v1.dsl.io.fileio": "tfpipe.v1.fileio",
+    "tfx.dsl.components.base.executor_spec": "tfpipe.v1.executor_spec",
+    "tfx.components.trainer.executor": "tfpipe.v1.executor_spec",
+    "tfx.proto.evaluator_pb2": "tfpipe.v1.proto",
+    "tfx.proto.bulk_inferrer_pb2": "tfpipe.v1.proto",
+    "tfx.proto.transform_pb2": "tfpipe.v1.proto",
+    # TFX's older paths of each component: tfx.components.<folder>.component
+    **{f"tfx.components.{folder}.component": "tfpipe.v1.components" for folder in (
+        "bulk_inferrer", "evaluator", "example_gen.csv_example_gen",
+        "example_gen.import_example_gen", "example_validator", "infra_validator", "pusher",
+        "schema_gen", "schema_gen.import_schema_gen", "statistics_gen", "trainer",
+        "transform", "tuner")},
 }
+# What ``tfx.__version__`` says: the TFX release whose API tfpipe's tfx.v1 follows.
+TFX_VERSION = "1.16.0"
 # Every package on the way to an alias ("tfx", "tfx.dsl", "tfx.dsl.components", ...).
 PACKAGES = {name.rsplit(".", i)[0] for name in ALIASES for i in range(name.count(".") + 1)}
 GUIDE = "docs/from-tfx.md"
+_EXPORT = ("read an export of the data instead: CsvExampleGen over CSV files exported "
+           "from BigQuery, or ImportExampleGen over TFRecords of tf.Examples")
+# What to use instead of a TFX module tfpipe does not map, by the area of TFX it is in:
+# the longest prefix of its name decides (every top-level package of TFX has one).
+AREAS = {
+    "tfx.benchmarks": "time tfpipe with its own benchmarks (bench/ in tfpipe's repository)",
+    "tfx.components": "use the components of tfx.v1.components (tfpipe's, with TFX's "
+                      "arguments), or write your own with @tfx.v1.dsl.components.component",
+    "tfx.components.example_gen": "use CsvExampleGen or ImportExampleGen of tfx.v1.components",
+    "tfx.dependencies": "install tfpipe (pip install tfpipe) instead of TFX's dependency sets",
+    "tfx.dsl": "use tfx.v1.dsl: Resolver, Cond, Channel, and @tfx.v1.dsl.components.component "
+               "for your own component",
+    "tfx.experimental": "TFX's experimental APIs are not offered: use tfx.v1",
+    "tfx.extensions": _EXPORT,
+    "tfx.orchestration": "run the pipeline with `tfpipe run pipeline.py`; for a cluster, "
+                         "`tfpipe compile pipeline.py` writes Kubeflow Pipelines YAML",
+    "tfx.orchestration.airflow": "run `tfpipe run pipeline.py` from an Airflow BashOperator",
+    "tfx.orchestration.kubeflow": "compile with `tfpipe compile pipeline.py` and submit the "
+                                  "YAML to Kubeflow Pipelines",
+    "tfx.proto": "use the protos of tfx.v1.proto",
+    "tfx.scripts": "use tfpipe's commands (`tfpipe --help`)",
+    "tfx.tools": "use tfpipe's commands (`tfpipe --help`): run, compile, runs, lineage, ui",
+    "tfx.types": "use tfx.v1.types and tfx.v1.types.standard_artifacts",
+    "tfx.utils": "use the Python standard library or tf.io.gfile directly",
+    "tfx.v1": "use what tfx.v1 offers (tfpipe's TFX API)",
+    "tfx.version": "read tfx.__version__",
+}
 # What to use instead of TFX names whose whole kind tfpipe has not got (a part of the name).
-INSTEAD = {part: "read an export of the data instead: CsvExampleGen over CSV files exported "
-           "from BigQuery, or ImportExampleGen over TFRecords of tf.Examples"
-           for part in ("extensions", "BigQuery")}
+INSTEAD = {"extensions": _EXPORT, "BigQuery": _EXPORT}
+
+
+def instead_of(name: str, module: bool = True) -> str | None:
+    """What to do instead of TFX's ``name`` (a module, or else one of a module's names),
+    or None."""
+    part = next((text for part, text in INSTEAD.items() if part in name), None)
+    if part or not module:
+        return part
+    areas = [a for a in AREAS if name == a or name.startswith(a + ".")]
+    return AREAS[max(areas, key=len)] if areas else None
 
 _active = 0
 _lock = threading.Lock()
@@ -103,7 +159,7 @@ def not_supported(name: str, offered: list[str]):
 
     fix = (f"tfpipe offers here: {', '.join(offered)}" if offered else
            "tfpipe provides tfx.v1.components, .dsl, .proto, .types and .orchestration")
-    instead = next((text for part, text in INSTEAD.items() if part in name), None)
+    instead = instead_of(name.removeprefix("module "), module=name.startswith("module "))
     fix = f"{instead}; {fix}" if instead else fix
     return DefinitionError(f"TFX's {name} is not supported by tfpipe.", where=_user_line(),
                            fix=f"{fix}; see {GUIDE}")
@@ -200,7 +256,10 @@ def in_use() -> bool:
 
 
 def alias_module(name: str) -> types.ModuleType:
-    return _AliasModule(name, ALIASES.get(name))
+    module = _AliasModule(name, ALIASES.get(name))
+    if name == "tfx":
+        module.__version__ = TFX_VERSION
+    return module
 
 
 def serve_this_process() -> None:
