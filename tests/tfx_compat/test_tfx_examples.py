@@ -168,7 +168,6 @@ def test_mnist_row_of_the_docs_table_is_this_run(mnist):
 # What `tfpipe migrate` leaves to do by hand in penguin_pipeline_local.py, by line: only
 # what tfpipe has no counterpart for, in branches the file's own run does not take.
 PENGUIN_BY_HAND = {
-    122: "tfx.types.standard_artifacts.String (RangeConfigGenerator's output)",
     **dict.fromkeys((221, 222), "Resolver(strategy_class=SpanRangeStrategy): tfpipe's "
                     "RollingWindowResolver has no static ranges"),
     **dict.fromkeys((373, 374, 377), "ExampleDiff and its ExampleDiffConfig"),
@@ -231,6 +230,7 @@ def test_migrate_leaves_by_hand_in_penguin_only_what_tfpipe_lacks(tmp_path):
     source = migrated.read_text()
     assert "range_config_str = json.dumps({\"static_range\": {" in source  # proto_utils
     assert "data_spec={},\n        model_spec={})" in source
+    assert "from tfpipe.artifacts import String\n" in source  # RangeConfigGenerator's output
     assert "@tfpipe.component\ndef RangeConfigGenerator(input_date: tfpipe.Parameter[str]," \
         in source
     # absl flags stay: the call under __main__ keeps its arguments (they read the flags).

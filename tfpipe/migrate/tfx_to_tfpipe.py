@@ -65,15 +65,18 @@ BLESSED_STRATEGIES = {"LatestBlessedModelStrategy", "LatestBlessedModelResolver"
 LATEST_STRATEGIES = {"LatestArtifactStrategy", "LatestArtifactsResolver"}
 
 
-def _tfpipe_artifact(kind: str | None) -> bool:
-    """Whether ``tfpipe.<kind>`` is an artifact class (TFX's standard artifacts that
-    tfpipe has: those above, and any it gains). Not ``import tfpipe``: the CLI imports
-    this module, and must not import the package's API layer."""
-    from .. import dsl  # what the package ``tfpipe`` exports its artifact classes from
-    from ..artifacts import Artifact
+def _tfpipe_artifact(kind: str | None) -> str | None:
+    """Where tfpipe has the artifact class ``kind`` (TFX's standard artifacts: those above,
+    and any it gains): "tfpipe" (``tfpipe.<kind>``), "tfpipe.artifacts" (the value
+    artifacts, ``String`` ...) or None. Not ``import tfpipe``: the CLI imports this
+    module, and must not import the package's API layer."""
+    from .. import artifacts, dsl  # dsl: what the package ``tfpipe`` exports them from
 
-    value = getattr(dsl, kind or "", None)
-    return isinstance(value, type) and issubclass(value, Artifact)
+    for module, where in ((dsl, "tfpipe"), (artifacts, "tfpipe.artifacts")):
+        value = getattr(module, kind or "", None)
+        if isinstance(value, type) and issubclass(value, artifacts.Artifact):
+            return where
+    return None
 
 
 @dataclass
@@ -219,8 +222,12 @@ class TfxToTfpipe(VisitorBasedCodemodCommand):
     def _reference(self, original_node, updated_node):
         name = self._tfx(original_node) or ""
         kind = name.rsplit(".", 1)[-1] if name else None
-        if kind in ARTIFACTS or (".standard_artifacts." in name and _tfpipe_artifact(kind)):
+        where = _tfpipe_artifact(kind) if ".standard_artifacts." in name else None
+        if kind in ARTIFACTS or where == "tfpipe":
             return self._tfpipe(kind)
+        if where:
+            AddImportsVisitor.add_needed_import(self.context, where, kind)
+            return cst.Name(kind)
         if kind in DSL_NAMES and name.startswith("tfx.") and ".dsl." in name:
             return self._tfpipe(DSL_NAMES[kind])
         if self.in_annotation and kind in PROTO_TYPES and (".proto." in name or "_pb2." in name):
