@@ -68,6 +68,7 @@ def load_module_from_file(path: str, name: str | None = None):
         module.__tfpipe_module_file__ = path  # a user's file: its name may be taken over
         sys.modules[name] = module
         absl_flags.import_absl()
+        tfx_imports.forget_examples_elsewhere(folder)
         try:
             with tfx_imports.enabled():  # a TFX pipeline or module file: `import tfx`
                 spec.loader.exec_module(module)
