@@ -110,6 +110,8 @@ AREAS = {
     "tfx.v1": "use what tfx.v1 offers (tfpipe's TFX API)",
     "tfx.version": "read tfx.__version__",
 }
+# TFX's examples' own files, imported by module files as tfx.examples.<x>.<file>.
+EXAMPLES = "tfx.examples"
 # What to use instead of TFX names whose whole kind tfpipe has not got (a part of the name).
 INSTEAD = {"extensions": _EXPORT, "BigQuery": _EXPORT}
 
@@ -140,16 +142,22 @@ def real_tfx_installed() -> bool:
     return spec is not None and spec.origin not in (None, "namespace")
 
 
-def _user_line() -> str | None:
-    """file:line of the innermost frame outside importlib and tfpipe (the import)."""
+def _user_frame():
+    """The innermost frame outside importlib and tfpipe (the import), or None."""
     frame = sys._getframe(1)
     while frame is not None:
         name = frame.f_globals.get("__name__", "")
         if not frame.f_code.co_filename.startswith("<frozen") and \
                 not name.startswith(("tfpipe.", "importlib")):
-            return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+            return frame
         frame = frame.f_back
     return None
+
+
+def _user_line() -> str | None:
+    """file:line of the innermost frame outside importlib and tfpipe (the import)."""
+    frame = _user_frame()
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame else None
 
 
 def not_supported(name: str, offered: list[str]):
@@ -211,6 +219,8 @@ class _AliasModule(types.ModuleType):
 
 class _Loader(importlib.abc.Loader):
     def create_module(self, spec):
+        if spec.name == EXAMPLES:
+            return _AliasModule(spec.name, None)
         if spec.name not in PACKAGES:
             parent = spec.name.rsplit(".", 1)[0]
             raise not_supported(f"module {spec.name}", sorted(
@@ -221,11 +231,71 @@ class _Loader(importlib.abc.Loader):
         pass
 
 
+class _FolderPackage(importlib.abc.Loader):
+    """``tfx.examples.<x>``: a package whose modules are the files in its folders."""
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        pass
+
+
+def _example_folders() -> list[str]:
+    """Where ``tfx.examples.<x>`` modules are looked for: beside the file importing
+    them, then beside the module file a Beam worker was started for (an import by a
+    pickled reference comes from no user's file)."""
+    folders = []
+    frame = _user_frame()
+    if frame is not None and os.path.isabs(frame.f_code.co_filename):
+        folders.append(os.path.dirname(frame.f_code.co_filename))
+    module_file = os.environ.get("TFPIPE_MODULE_FILE")
+    if module_file and os.path.dirname(module_file) not in folders:
+        folders.append(os.path.dirname(module_file))
+    return folders
+
+
+def _example_spec(fullname: str):
+    """TFX's examples import their own files by TFX package path (``from
+    tfx.examples.penguin import penguin_utils_base``): the file beside the importer."""
+    parent, _, leaf = fullname.rpartition(".")
+    if parent == EXAMPLES:
+        spec = importlib.machinery.ModuleSpec(fullname, _FolderPackage(), is_package=True)
+        spec.submodule_search_locations = _example_folders()
+        return spec
+    folders = list(getattr(sys.modules.get(parent), "__path__", None) or [])
+    spec = importlib.machinery.PathFinder.find_spec(fullname, folders)
+    if spec is None:
+        from .errors import DefinitionError
+
+        looked = " or ".join(os.path.join(f, leaf + ".py") for f in folders) or "nowhere"
+        raise DefinitionError(
+            f"{fullname} names a file beside the file importing it (as in TFX's "
+            f"examples), but there is no {looked}.", where=_user_line(),
+            fix=f"put {leaf}.py beside the file that imports it, or import it by its own "
+            f"name (`import {leaf}`)")
+    return spec
+
+
 class _TfxFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path=None, target=None):
         if _active <= 0 or not (fullname == "tfx" or fullname.startswith("tfx.")):
             return None
+        if fullname.startswith(EXAMPLES + "."):
+            return _example_spec(fullname)
         return importlib.machinery.ModuleSpec(fullname, _Loader(), is_package=True)
+
+
+def forget_examples_elsewhere(folder: str) -> None:
+    """Drop the ``tfx.examples.<x>`` packages (and their modules) imported from another
+    folder than ``folder`` (another pipeline's files of the same TFX path), before a
+    file there is loaded."""
+    stale = [name for name, module in list(sys.modules.items())
+             if name.count(".") == 2 and name.startswith(EXAMPLES + ".")
+             and (getattr(module, "__path__", None) or [None])[0] != folder]
+    for name in list(sys.modules):
+        if any(name == s or name.startswith(s + ".") for s in stale):
+            del sys.modules[name]
 
 
 def _install(check: bool = True) -> None:
