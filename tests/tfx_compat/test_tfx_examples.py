@@ -239,8 +239,8 @@ def test_migrate_leaves_by_hand_in_penguin_only_what_tfpipe_lacks(tmp_path):
         in source
 
 
-@pytest.mark.xfail(strict=True, reason="until the tfx import layer, absl entry points and "
-                   "the String artifact land: penguin's unchanged file stops at tfx.utils")
+@pytest.mark.xfail(strict=True, reason="until Transform takes analyzer_cache (TFX's input "
+                   "cache): penguin's files, unchanged and migrated, stop there")
 def test_migrated_penguin_compiles_to_the_same_ir(tmp_path):
     if not PENGUIN_PIPELINE.is_file():
         pytest.skip(_absent(PENGUIN_PIPELINE))
