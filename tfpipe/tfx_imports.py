@@ -327,7 +327,7 @@ def in_use() -> bool:
 
 def alias_module(name: str) -> types.ModuleType:
     module = _AliasModule(name, ALIASES.get(name))
-    if name == "tfx":
+    if name in ("tfx", "tfx.v1"):  # TFX's tfx.v1 re-exports tfx.__version__
         module.__version__ = TFX_VERSION
     return module
 

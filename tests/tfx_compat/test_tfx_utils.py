@@ -75,4 +75,4 @@ def test_the_generic_executor_spec_is_tfpipes_trainer_and_tfx_has_a_version(tfx)
     with pytest.raises(DefinitionError, match="custom_executor_spec"):
         tfx.components.Trainer(module_file="m.py",
                                custom_executor_spec=executor_spec.ExecutorClassSpec(object))
-    assert tfx.__version__ == tfx_imports.TFX_VERSION
+    assert tfx.__version__ == tfx.v1.__version__ == tfx_imports.TFX_VERSION
