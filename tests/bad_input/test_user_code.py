@@ -4,6 +4,8 @@ an error in user code at the file's line, naming the contract. (The Transform ca
 a whole pipeline in test_bad_input.py; these check each function where it is loaded.)"""
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from tfpipe.usercode.module_file import load_user_function
@@ -20,6 +22,13 @@ CONTRACTS = [
      "Tuner calls it with one argument, fn_args, and takes back TunerFnResult(tuner=<a "
      "KerasTuner tuner>, fit_kwargs=<tuner.search's arguments>)"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _sys_path_restored(monkeypatch):
+    """The folders of module files loaded here (one holds a json.py) leave sys.path after
+    each test: processes started later in this process (Dask's workers) inherit it."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
 
 
 @pytest.mark.parametrize("function, node, signature, contract", CONTRACTS,
