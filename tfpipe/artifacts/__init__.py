@@ -5,7 +5,7 @@ alone; nothing here imports TensorFlow.
 
 One module per kind of data, in data-flow order: ``examples``, ``statistics``,
 ``schema``, ``anomalies``, ``model`` (transform outputs, hyperparameters, model,
-evaluation, blessings, push), ``inference`` (batch predictions); ``base`` holds the
+evaluation, blessings, push), ``inference`` (batch predictions), ``values`` (one-value artifacts); ``base`` holds the
 Artifact class, the type registry and the split layout.
 """
 from .anomalies import ExampleAnomalies
@@ -16,8 +16,9 @@ from .model import (HyperParameters, InfraBlessing, Model, ModelBlessing, ModelE
                     ModelRun, PushedModel, TransformCache, TransformGraph)
 from .schema import Schema
 from .statistics import ExampleStatistics
+from .values import Float, Integer, String
 
-__all__ = ["Artifact", "DOUBLE", "ExampleAnomalies", "ExampleStatistics", "Examples",
-           "HyperParameters", "INT", "InferenceResult", "InfraBlessing", "Model",
-           "ModelBlessing", "ModelEvaluation", "ModelRun", "PushedModel", "STRING", "Schema",
+__all__ = ["Artifact", "DOUBLE", "ExampleAnomalies", "ExampleStatistics", "Examples", "Float",
+           "HyperParameters", "INT", "InferenceResult", "Integer", "InfraBlessing", "Model",
+           "ModelBlessing", "ModelEvaluation", "ModelRun", "PushedModel", "STRING", "Schema", "String",
            "TransformCache", "TransformGraph", "artifact_class"]

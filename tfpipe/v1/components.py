@@ -12,7 +12,9 @@ from typing import Any
 
 from .. import components as native
 from ..usercode.fn_args import DataAccessor, FnArgs, TunerFnResult
+from ..artifacts import ModelBlessing
 from ..dsl import Node
+from ..dsl.condition import active_predicates
 from ..dsl.component import caller_location
 from ..errors import DefinitionError
 
@@ -92,8 +94,6 @@ def Transform(examples=None, schema=None, module_file: str | None = None,
             preprocessing_fn=(preprocessing_fn, "give module_file, the file that defines "
                                                 "preprocessing_fn"),
             splits_config=(splits_config, "use tfpipe's Transform(analyze_splits=['train'])"),
-            analyzer_cache=(analyzer_cache, "leave it out: tfpipe's Transform reads its own "
-                                            "previous analyzer cache"),
             force_tf_compat_v1=(force_tf_compat_v1, "leave it out: tfpipe runs TFT in TF2 mode"),
             custom_config=(custom_config, "leave it out"),
             stats_options_updater_fn=(stats_options_updater_fn, "leave it out"))
@@ -101,7 +101,8 @@ def Transform(examples=None, schema=None, module_file: str | None = None,
         _refuse("Transform", materialize=(True, "leave materialize out: tfpipe always writes "
                                                 "transformed_examples"))
     return native.Transform(examples=examples, schema=schema, module_file=module_file,
-                            **_set(disable_analyzer_cache=disable_analyzer_cache or None))
+                            **_set(disable_analyzer_cache=disable_analyzer_cache or None,
+                                   analyzer_cache=analyzer_cache))
 
 
 def Trainer(examples=None, transformed_examples=None, transform_graph=None, schema=None,
@@ -166,11 +167,20 @@ def Evaluator(examples=None, model=None, baseline_model=None, feature_slicing_sp
                                    example_splits=example_splits, eval_config=eval_config))
 
 
+def _cond_blessing():
+    """The ModelBlessing channel an enclosing ``Cond`` tests (TFX's Pusher guarded by
+    ``with Cond(blessing.future()[0].custom_property('blessed') == 1)``), or None."""
+    found = [p.channel for p in active_predicates() if p.channel.type is ModelBlessing]
+    return found[-1] if found else None
+
+
 def Pusher(model=None, model_blessing=None, infra_blessing=None, push_destination=None,
            custom_config=None, custom_executor_spec=None) -> Node:
     _refuse("Pusher", custom_config=(custom_config, "leave it out"),
             custom_executor_spec=(custom_executor_spec, "tfpipe's Pusher copies to a folder: "
                                                         "give push_destination"))
+    if model_blessing is None:
+        model_blessing = _cond_blessing()
     return native.Pusher(**_set(model=model, model_blessing=model_blessing,
                                 infra_blessing=infra_blessing,
                                 push_destination=push_destination))

@@ -12,7 +12,8 @@ from typing import Any
 from ..dsl.component import caller_location, parameter_value
 from ..errors import DefinitionError
 
-__all__ = ["EvalArgs", "Input", "KubernetesConfig", "LocalDockerConfig", "Output",
+__all__ = ["DataSpec", "EvalArgs", "Input", "ModelSpec", "OutputColumnsSpec", "OutputExampleSpec",
+           "PredictOutput", "PredictOutputCol", "KubernetesConfig", "LocalDockerConfig", "Output",
            "PushDestination", "RangeConfig", "RequestSpec", "RollingRange", "ServingSpec",
            "SplitConfig", "StaticRange", "TensorFlowServing", "TensorFlowServingRequestSpec",
            "TrainArgs", "TuneArgs", "ValidationSpec"]
@@ -149,6 +150,16 @@ TensorFlowServingRequestSpec = _message("TensorFlowServingRequestSpec", "signatu
                                         "tags")
 ValidationSpec = _message("ValidationSpec", "max_loading_time_seconds", doc=(
     "``infra_validator_pb2.ValidationSpec(max_loading_time_seconds=...)``."))
+
+DataSpec = _message("DataSpec", "example_splits", doc=(
+    "``bulk_inferrer_pb2.DataSpec(example_splits=['eval'])``: empty infers on every split."))
+ModelSpec = _message("ModelSpec", "model_signature_name", "tag", doc=(
+    "``bulk_inferrer_pb2.ModelSpec(model_signature_name=['serving_default'])``."))
+PredictOutputCol = _message("PredictOutputCol", "output_key", "output_column")
+PredictOutput = _message("PredictOutput", "output_columns")
+OutputColumnsSpec = _message("OutputColumnsSpec", "signature_name", "predict_output")
+OutputExampleSpec = _message("OutputExampleSpec", "output_columns_spec", doc=(
+    "``bulk_inferrer_pb2.OutputExampleSpec(output_columns_spec=[...])``."))
 
 
 class ServingSpec(ProtoLike):
