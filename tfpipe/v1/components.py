@@ -17,6 +17,7 @@ from ..dsl import Node
 from ..dsl.condition import active_predicates
 from ..dsl.component import caller_location
 from ..errors import DefinitionError
+from .proto import PayloadFormat
 
 __all__ = ["BulkInferrer", "CsvExampleGen", "DataAccessor", "Evaluator", "ExampleValidator", "FnArgs",
            "ImportExampleGen", "ImportSchemaGen", "Importer", "InfraValidator", "Pusher",
@@ -37,10 +38,10 @@ def _set(**values: Any) -> dict:
 
 
 def _example_gen(make, input_base, input_config, output_config, range_config, custom_config,
-                 name: str) -> Node:
+                 name: str, **more) -> Node:
     _refuse(name, custom_config=(custom_config, "tfpipe's ExampleGens take no custom_config"))
     return make(**_set(input_base=input_base, input_pattern=input_config, splits=output_config,
-                       range_config=range_config))
+                       range_config=range_config, **more))
 
 
 def CsvExampleGen(input_base: str | None = None, input_config=None, output_config=None,
@@ -53,11 +54,30 @@ def CsvExampleGen(input_base: str | None = None, input_config=None, output_confi
 def ImportExampleGen(input_base: str | None = None, input_config=None, output_config=None,
                      range_config=None, custom_config=None, payload_format=None,
                      **unsupported) -> Node:
-    _refuse("ImportExampleGen", payload_format=(
-        payload_format, "tfpipe imports tf.Example TFRecords only: leave payload_format out"),
-            **{k: (v, "remove it") for k, v in unsupported.items()})
+    """``payload_format``: FORMAT_TF_EXAMPLE (TFRecords of tf.Examples, the default) or
+    FORMAT_PARQUET (Parquet files, each row a tf.Example)."""
+    _refuse("ImportExampleGen", **{k: (v, "remove it") for k, v in unsupported.items()})
+    file_format = _file_format(payload_format)
     return _example_gen(native.ImportExampleGen, input_base, input_config, output_config,
-                        range_config, custom_config, "ImportExampleGen")
+                        range_config, custom_config, "ImportExampleGen",
+                        file_format=None if file_format == "tfrecord" else file_format)
+
+
+_FILE_FORMATS = {None: "tfrecord", PayloadFormat.FORMAT_UNSPECIFIED: "tfrecord",
+                 PayloadFormat.FORMAT_TF_EXAMPLE: "tfrecord",
+                 PayloadFormat.FORMAT_PARQUET: "parquet"}
+
+
+def _file_format(payload_format) -> str:
+    if payload_format not in _FILE_FORMATS:
+        raise DefinitionError(
+            f"ImportExampleGen(payload_format={PayloadFormat.Name(payload_format)}) is not "
+            "supported by tfpipe: it imports tf.Examples (TFRecord) and Parquet rows.",
+            where=caller_location(),
+            fix="convert the records to tf.Examples and use "
+                "payload_format=tfx.proto.FORMAT_TF_EXAMPLE (or leave it out), or "
+                "FORMAT_PARQUET for Parquet files")
+    return _FILE_FORMATS[payload_format]
 
 
 def StatisticsGen(examples=None, schema=None, stats_options=None, exclude_splits=None) -> Node:
