@@ -24,7 +24,8 @@ def file_hash(path: str) -> str:
 
 
 def local_imports(module_file: str) -> list[str]:
-    """The module file and, recursively, the modules it imports from its own folder."""
+    """The module file and, recursively, the modules it imports from its own folder
+    (also as ``tfx.examples.<x>.<module>``, TFX's examples' way)."""
     root = os.path.dirname(os.path.abspath(module_file))
     seen: list[str] = []
     todo = [os.path.abspath(module_file)]
@@ -46,6 +47,9 @@ def local_imports(module_file: str) -> list[str]:
                 rel = name.replace(".", os.sep)
                 base = os.path.dirname(path) if isinstance(stmt, ast.ImportFrom) and \
                     stmt.level else root
+                parts = name.split(".")
+                if parts[:2] == ["tfx", "examples"] and len(parts) > 3:  # beside it
+                    rel, base = os.path.join(*parts[3:]), os.path.dirname(path)
                 for candidate in (os.path.join(base, rel + ".py"),
                                   os.path.join(base, rel, "__init__.py")):
                     if os.path.isfile(candidate):

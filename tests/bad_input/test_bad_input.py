@@ -295,7 +295,7 @@ CASES = [
           "tfx_pipeline.py:2", "fix: read an export of the data instead: CsvExampleGen over "
           "CSV files exported from BigQuery, or ImportExampleGen over TFRecords of "
           "tf.Examples; tfpipe offers here: tfx.components, tfx.dsl, "
-          "tfx.orchestration, tfx.proto, tfx.types, tfx.v1;"],
+          "tfx.orchestration, tfx.proto, tfx.types, tfx.utils, tfx.v1;"],
          pipeline_file=lambda t: _write(t / "tfx_pipeline.py", "import os\nfrom "
                                         "tfx.extensions.google_cloud_big_query import "
                                         "example_gen\n")),
@@ -324,6 +324,15 @@ CASES = [
           "fix: tfpipe offers here: LatestArtifactStrategy, LatestBlessedModelStrategy"],
          pipeline_file=lambda t: _write(t / "tfx_pipeline.py", TFX_FILE.format(
             "tfx.dsl.Resolver(strategy_class=tfx.dsl.experimental.SpanRangeStrategy)"))),
+    Case("a TFX Trainer with a custom executor tfpipe cannot run", lambda t: [], 2,
+         ["Error (definition error): Trainer(custom_executor_spec=...) is not supported by "
+          "tfpipe.", "tfx_pipeline.py:7", "fix: leave it out: tfpipe's Trainer is the generic "
+          "Trainer (run_fn)"],
+         pipeline_file=lambda t: _write(t / "tfx_pipeline.py", (
+             "from tfx import v1 as tfx\nfrom tfx.dsl.components.base import executor_spec\n"
+             "\n\nclass MyExecutor:\n    pass\n"
+             "tfx.components.Trainer(module_file='m.py', custom_executor_spec="
+             "executor_spec.ExecutorClassSpec(MyExecutor))\n"))),
     Case("TFX's BigQueryExampleGen through tfx.v1.extensions", lambda t: [], 2,
          ["Error (definition error): TFX's tfx.v1.extensions is not supported by tfpipe.",
           "tfx_pipeline.py:5", "fix: read an export of the data instead: CsvExampleGen over "

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from ..conftest import REPO, TAXI, Store, run_cli
+from . import observed
 
 EXAMPLES = Path(os.environ.get("TFX_EXAMPLES_DIR",
                                REPO.parent / "shared" / "tfx_examples")) / "chicago_taxi_pipeline"
@@ -61,6 +62,9 @@ def test_tfxs_taxi_pipeline_runs_unchanged(as_home):
     assert blessing.custom_properties["blessed"].int_value == 1, "the model was blessed"
     pushed = list((as_home / "taxi" / "serving_model" / NAME).iterdir())
     assert len(pushed) == 1 and (pushed[0] / "saved_model.pb").is_file(), pushed
+    observed.check_run("chicago_taxi_pipeline/taxi_pipeline_native_keras.py",
+                       observed.run_observation(result.returncode, result.stdout, as_home,
+                                                len(NODES), f"~/taxi/serving_model/{NAME}/"))
 
 
 def test_tfxs_taxi_pipeline_compiles_to_kubeflow(as_home, tmp_path):

@@ -5,7 +5,8 @@ alone; nothing here imports TensorFlow.
 
 One module per kind of data, in data-flow order: ``examples``, ``statistics``,
 ``schema``, ``anomalies``, ``model`` (transform outputs, hyperparameters, model,
-evaluation, blessings, push), ``inference`` (batch predictions), ``values`` (one-value artifacts); ``base`` holds the
+evaluation, blessings, push), ``inference`` (batch predictions), ``values`` (TFX's
+value artifacts: String, Integer...); ``base`` holds the
 Artifact class, the type registry and the split layout.
 """
 from .anomalies import ExampleAnomalies
@@ -16,9 +17,9 @@ from .model import (HyperParameters, InfraBlessing, Model, ModelBlessing, ModelE
                     ModelRun, PushedModel, TransformCache, TransformGraph)
 from .schema import Schema
 from .statistics import ExampleStatistics
-from .values import Float, Integer, String
+from .values import Boolean, Bytes, Float, Integer, String, ValueArtifact
 
-__all__ = ["Artifact", "DOUBLE", "ExampleAnomalies", "ExampleStatistics", "Examples", "Float",
-           "HyperParameters", "INT", "InferenceResult", "Integer", "InfraBlessing", "Model",
-           "ModelBlessing", "ModelEvaluation", "ModelRun", "PushedModel", "STRING", "Schema", "String",
-           "TransformCache", "TransformGraph", "artifact_class"]
+__all__ = ["Artifact", "Boolean", "Bytes", "DOUBLE", "ExampleAnomalies", "ExampleStatistics", "Examples",
+           "Float", "HyperParameters", "INT", "Integer", "InferenceResult", "InfraBlessing", "Model",
+           "ModelBlessing", "ModelEvaluation", "ModelRun", "PushedModel", "STRING", "Schema",
+           "String", "TransformCache", "TransformGraph", "ValueArtifact", "artifact_class"]

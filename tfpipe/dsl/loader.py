@@ -12,6 +12,7 @@ import threading
 from typing import Any
 
 from .. import tfx_imports
+from . import absl_flags
 from ..errors import PipelineLoadError, TfpipeError, user_frame
 from .main_call import main_call
 from .pipeline import Pipeline
@@ -66,12 +67,16 @@ def load_module_from_file(path: str, name: str | None = None):
         module = importlib.util.module_from_spec(spec)
         module.__tfpipe_module_file__ = path  # a user's file: its name may be taken over
         sys.modules[name] = module
+        absl_flags.import_absl()
+        tfx_imports.forget_examples_elsewhere(folder)
         try:
             with tfx_imports.enabled():  # a TFX pipeline or module file: `import tfx`
                 spec.loader.exec_module(module)
         except BaseException:
             sys.modules.pop(name, None)
             raise
+        finally:
+            absl_flags.stash(module)  # its absl flags out of the process-wide FLAGS
         return module
 
 
@@ -117,12 +122,27 @@ def load_pipeline(path: str, args: dict[str, Any] | None = None) -> Pipeline:
                                 "tfpipe run pipelines/penguin/pipeline.py")
     module = import_pipeline_file(path)
     args = dict(args or {})
+    flags = {k: args.pop(k) for k in list(args) if k in absl_flags.file_flags(module)}
+    with _LOADING, absl_flags.parsed(module, path, flags):
+        return _build(module, path, args, flags)
+
+
+def _missing(factory, args: dict) -> bool:
+    """Whether ``factory`` has a required argument that ``args`` does not give."""
+    return any(p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+               and p.name not in args for p in inspect.signature(factory).parameters.values())
+
+
+def _build(module, path: str, args: dict[str, Any], flags: dict[str, Any]) -> Pipeline:
     factory = getattr(module, "create_pipeline", None)
-    if callable(factory):
-        found = _call_factory(factory, path, args)
-    elif (call := main_call(path, module)) is not None:  # TFX's convention
+    call = None
+    if not callable(factory) or _missing(factory, args):  # TFX's convention
+        call = main_call(path, module)
+    if call is not None:
         factory, defaults = call
         found = _call_factory(factory, path, {**defaults, **args})
+    elif callable(factory):
+        found = _call_factory(factory, path, args)
     elif isinstance(getattr(module, "pipeline", None), Pipeline):
         if args:
             raise PipelineLoadError(f"{path} has no create_pipeline() to take arguments.",

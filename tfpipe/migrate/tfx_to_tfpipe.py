@@ -30,6 +30,8 @@ with its line, for the user to rewrite by hand.
 from __future__ import annotations
 
 import ast
+import builtins
+import difflib
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -50,10 +52,31 @@ RENAMED = {"Trainer": {"transformed_examples": "examples"},
            "CsvExampleGen": {"input_config": "input_pattern", "output_config": "splits"},
            "ImportExampleGen": {"input_config": "input_pattern", "output_config": "splits"}}
 DICT_PROTOS = {"TrainArgs", "EvalArgs", "TuneArgs", "RangeConfig", "StaticRange", "RollingRange",
-               "Split"}
+               "Split", "DataSpec", "ModelSpec", "OutputExampleSpec", "OutputColumnsSpec",
+               "ClassifyOutput", "RegressOutput", "PredictOutput", "PredictOutputCol"}
+# A TFX proto in a type annotation -> the type of the value it is rewritten to.
+PROTO_TYPES = {**dict.fromkeys(DICT_PROTOS | {"SplitConfig", "Output"}, "dict"),
+               "Input": "str", "PushDestination": "str"}
+# tfx.dsl.components' decorator and annotations -> tfpipe's.
+DSL_NAMES = {"component": "component", "Parameter": "Parameter", "InputArtifact": "Input",
+             "OutputArtifact": "Output"}
 RUNNERS = {"BeamDagRunner", "LocalDagRunner"}
 BLESSED_STRATEGIES = {"LatestBlessedModelStrategy", "LatestBlessedModelResolver"}
 LATEST_STRATEGIES = {"LatestArtifactStrategy", "LatestArtifactsResolver"}
+
+
+def _tfpipe_artifact(kind: str | None) -> str | None:
+    """Where tfpipe has the artifact class ``kind`` (TFX's standard artifacts: those above,
+    and any it gains): "tfpipe" (``tfpipe.<kind>``), "tfpipe.artifacts" (the value
+    artifacts, ``String`` ...) or None. Not ``import tfpipe``: the CLI imports this
+    module, and must not import the package's API layer."""
+    from .. import artifacts, dsl  # dsl: what the package ``tfpipe`` exports them from
+
+    for module, where in ((dsl, "tfpipe"), (artifacts, "tfpipe.artifacts")):
+        value = getattr(module, kind or "", None)
+        if isinstance(value, type) and issubclass(value, artifacts.Artifact):
+            return where
+    return None
 
 
 @dataclass
@@ -66,6 +89,31 @@ class MigrationResult:
 class _EntryPoint:
     factory: str
     arguments: dict[str, str]  # parameter -> source of the value under __main__
+    as_defaults: bool  # whether the values can be the function's defaults
+
+
+def _bound_before(tree: ast.Module, line: int) -> set[str]:
+    """The names the module binds at its top level before ``line``."""
+    names = set(dir(builtins))
+    for stmt in tree.body:
+        if stmt.lineno >= line:
+            break
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in stmt.names)
+        elif isinstance(stmt, (ast.FunctionDef, ast.ClassDef)):
+            names.add(stmt.name)
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            for target in stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]:
+                names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+    return names
+
+
+def _usable_as_default(expr: ast.expr, bound: set[str]) -> bool:
+    """Whether ``expr`` can be evaluated where the function is defined: it uses only names
+    bound before, and no absl flag (flags are parsed under __main__, after the def)."""
+    nodes = list(ast.walk(expr))
+    return all(n.id in bound for n in nodes if isinstance(n, ast.Name)) and \
+        not any(isinstance(n, ast.Attribute) and n.attr == "FLAGS" for n in nodes)
 
 
 def _entry_point(source: str) -> _EntryPoint | None:
@@ -80,7 +128,10 @@ def _entry_point(source: str) -> _EntryPoint | None:
                          (ast.get_source_segment(source, a) for a in call.args)))
     arguments.update({k.arg: ast.get_source_segment(source, k.value)
                       for k in call.keywords if k.arg})
-    return _EntryPoint(call.func.id, arguments)
+    bound = _bound_before(tree, definition.lineno)
+    values = list(call.args) + [k.value for k in call.keywords]
+    return _EntryPoint(call.func.id, arguments,
+                       all(_usable_as_default(v, bound) for v in values))
 
 
 def _kwargs(call: cst.Call) -> dict[str, cst.BaseExpression]:
@@ -116,6 +167,7 @@ class TfxToTfpipe(VisitorBasedCodemodCommand):
         self.entry = entry
         self.problems: list[str] = []
         self.in_main = False
+        self.in_annotation = 0
         self.defaults_applied = False
 
     # -- names ----------------------------------------------------------------------
@@ -159,10 +211,27 @@ class TfxToTfpipe(VisitorBasedCodemodCommand):
             else updated_node
 
     # -- references -------------------------------------------------------------------
+    def visit_Annotation(self, node) -> bool:
+        self.in_annotation += 1
+        return True
+
+    def leave_Annotation(self, original_node, updated_node):
+        self.in_annotation -= 1
+        return updated_node
+
     def _reference(self, original_node, updated_node):
-        kind = self._kind(original_node)
-        if kind in ARTIFACTS:
+        name = self._tfx(original_node) or ""
+        kind = name.rsplit(".", 1)[-1] if name else None
+        where = _tfpipe_artifact(kind) if ".standard_artifacts." in name else None
+        if kind in ARTIFACTS or where == "tfpipe":
             return self._tfpipe(kind)
+        if where:
+            AddImportsVisitor.add_needed_import(self.context, where, kind)
+            return cst.Name(kind)
+        if kind in DSL_NAMES and name.startswith("tfx.") and ".dsl." in name:
+            return self._tfpipe(DSL_NAMES[kind])
+        if self.in_annotation and kind in PROTO_TYPES and (".proto." in name or "_pb2." in name):
+            return cst.Name(PROTO_TYPES[kind])
         if kind == "Pipeline":
             return self._tfpipe("Pipeline")
         return updated_node
@@ -171,7 +240,7 @@ class TfxToTfpipe(VisitorBasedCodemodCommand):
         return self._reference(original_node, updated_node)
 
     def leave_Name(self, original_node, updated_node):
-        if self.entry and original_node.value == self.entry.factory:
+        if self.entry and self.entry.as_defaults and original_node.value == self.entry.factory:
             return updated_node.with_changes(value="create_pipeline")
         return self._reference(original_node, updated_node)
 
@@ -187,7 +256,8 @@ class TfxToTfpipe(VisitorBasedCodemodCommand):
         return updated_node
 
     def leave_FunctionDef(self, original_node, updated_node):
-        if not self.entry or original_node.name.value != self.entry.factory:
+        if not self.entry or original_node.name.value != self.entry.factory or \
+                not self.entry.as_defaults:  # the call under __main__ keeps its arguments
             return updated_node
         params = list(updated_node.params.params)
         given = self.entry.arguments
@@ -251,6 +321,11 @@ class TfxToTfpipe(VisitorBasedCodemodCommand):
                 return _dict_value(splits.elements[0].value, "pattern") or updated_node
         if kind == "sqlite_metadata_connection_config" and updated_node.args:
             return updated_node.args[0].value
+        if kind == "proto_to_json" and updated_node.args:  # tfx.utils.proto_utils
+            AddImportsVisitor.add_needed_import(self.context, "json")
+            return cst.Call(cst.Attribute(cst.Name("json"), cst.Name("dumps")),
+                            [updated_node.args[0].with_changes(comma=cst.MaybeSentinel.DEFAULT),
+                             _arg("sort_keys", cst.Name("True"))])
         if kind == "Cond":
             return updated_node.with_changes(func=self._tfpipe("If"))
         if kind == "Resolver":
@@ -292,8 +367,35 @@ def migrate_source(source: str) -> MigrationResult:
     command = TfxToTfpipe(context, entry)
     module = command.transform_module(cst.parse_module(source))
     code = module.code
-    problems = list(command.problems)
-    for node in ast.walk(ast.parse(code)):
-        if isinstance(node, ast.Name) and node.id == "tfx":
-            problems.append(f"line {node.lineno}: `tfx` is still used here")
+    problems = list(command.problems) + [f"line {line}: `{name}` is still used here; migrate "
+                                         "has no rewrite for it" for line, name in _tfx_left(code, source)]
     return MigrationResult(code, problems)
+
+
+def _original_lines(source: str, code: str) -> dict[int, int]:
+    """Line of ``code`` (the rewritten file) -> its line in ``source`` (the user's file,
+    whose lines the other problems name): an unchanged line its own, a rewritten one
+    where its rewritten block starts."""
+    lines = {}
+    matcher = difflib.SequenceMatcher(None, source.splitlines(), code.splitlines(),
+                                      autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        for j in range(j1, j2):
+            lines[j + 1] = (i1 + j - j1 if tag == "equal" else i1) + 1
+    return lines
+
+
+def _tfx_left(code: str, source: str) -> list[tuple[int, str]]:
+    """(line in ``source``, dotted name) of each use of ``tfx`` left in ``code``."""
+    original = _original_lines(source, code)
+    tree = ast.parse(code)
+    inner = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Attribute, ast.Name)) and id(node) not in inner:
+            base = node
+            while isinstance(base, ast.Attribute):
+                base = base.value
+            if isinstance(base, ast.Name) and base.id == "tfx":
+                found.append((original.get(node.lineno, node.lineno), ast.unparse(node)))
+    return sorted(found)

@@ -46,6 +46,9 @@ def _forget_loaded_copies(module_file: str) -> None:
         path = getattr(module, "__file__", None)
         if path and os.path.abspath(path) in paths:
             del sys.modules[name]
+            parent, _, leaf = name.rpartition(".")  # `from package import leaf` reads it
+            if getattr(sys.modules.get(parent), leaf, None) is module:
+                delattr(sys.modules[parent], leaf)
 
 
 def _module_name(module_file: str) -> str | None:

@@ -17,7 +17,11 @@ from ..dsl import Node
 from ..dsl.condition import active_predicates
 from ..dsl.component import caller_location
 from ..errors import DefinitionError
+<<<<<<< HEAD
 from .proto import PayloadFormat
+=======
+from .executor_spec import GenericExecutor, is_default_for
+>>>>>>> main
 
 __all__ = ["BulkInferrer", "CsvExampleGen", "DataAccessor", "Evaluator", "ExampleValidator", "FnArgs",
            "ImportExampleGen", "ImportSchemaGen", "Importer", "InfraValidator", "Pusher",
@@ -130,6 +134,8 @@ def Trainer(examples=None, transformed_examples=None, transform_graph=None, sche
             run_fn: str | None = None, trainer_fn: str | None = None, train_args=None,
             eval_args=None, custom_config: dict | None = None,
             custom_executor_spec=None) -> Node:
+    if is_default_for(custom_executor_spec, GenericExecutor):
+        custom_executor_spec = None  # TFX's generic Trainer is tfpipe's Trainer
     _refuse("Trainer",
             run_fn=(run_fn, "give module_file, the file that defines run_fn"),
             trainer_fn=(trainer_fn, "write a run_fn(fn_args) (the generic Trainer's contract)"),
