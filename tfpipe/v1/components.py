@@ -17,11 +17,8 @@ from ..dsl import Node
 from ..dsl.condition import active_predicates
 from ..dsl.component import caller_location
 from ..errors import DefinitionError
-<<<<<<< HEAD
-from .proto import PayloadFormat
-=======
 from .executor_spec import GenericExecutor, is_default_for
->>>>>>> main
+from .proto import PayloadFormat
 
 __all__ = ["BulkInferrer", "CsvExampleGen", "DataAccessor", "Evaluator", "ExampleValidator", "FnArgs",
            "ImportExampleGen", "ImportSchemaGen", "Importer", "InfraValidator", "Pusher",
