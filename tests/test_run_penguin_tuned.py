@@ -42,6 +42,12 @@ def test_the_tuner_s_best_hyperparameters_reach_the_trainer(tuned_run):
              if store.store.get_artifact_types_by_id([a.type_id])[0].name == "ModelRun"]
     with open(os.path.join(run.uri, "fn_args.json")) as f:
         assert json.load(f)["hyperparameters"] == config
+    # every trial is readable in MLMD: its hyperparameters and score; the best is the best
+    trials = json.loads(best.custom_properties["trial_results"].string_value)
+    assert len(trials) == best.custom_properties["trials"].int_value == 2
+    assert all(set(t["hyperparameters"]) == set(config["values"]) for t in trials)
+    scored = [t for t in trials if t["score"] is not None]
+    assert max(t["score"] for t in scored) == best.custom_properties["best_score"].double_value
 
 
 @pytest.mark.slow

@@ -310,6 +310,14 @@ CASES = [
           "Trainer (run_fn)"],
          pipeline_file=lambda t: _write(t / "tfx_pipeline.py", TFX_FILE.format(
             "tfx.components.Trainer(module_file='m.py', custom_executor_spec=object())"))),
+    Case("an ImportExampleGen payload_format tfpipe cannot import", lambda t: [], 2,
+         ["Error (definition error): ImportExampleGen(payload_format=FORMAT_PROTO) is not "
+          "supported by tfpipe: it imports tf.Examples (TFRecord) and Parquet rows.",
+          "tfx_pipeline.py:5", "fix: convert the records to tf.Examples and use "
+          "payload_format=tfx.proto.FORMAT_TF_EXAMPLE"],
+         pipeline_file=lambda t: _write(t / "tfx_pipeline.py", TFX_FILE.format(
+            "tfx.components.ImportExampleGen(input_base='d', "
+            "payload_format=tfx.proto.PayloadFormat.FORMAT_PROTO)"))),
     Case("a TFX resolver strategy tfpipe has not got", lambda t: [], 2,
          ["Error (definition error): TFX's tfx.v1.dsl.experimental.SpanRangeStrategy is not "
           "supported by tfpipe.", "tfx_pipeline.py:5",

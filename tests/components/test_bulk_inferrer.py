@@ -1,4 +1,4 @@
-"""BulkInferrer: batch predictions with tfx-bsl's RunInference over the unlabelled
+"""BulkInferrer: batch predictions with the model loaded the TF2 way, over the unlabelled
 penguin rows (through a real CsvExampleGen), TFX's PredictionLog layout, predictions
 joined into output examples, and the model's own answers; nothing for a model that is
 not blessed; a clear error for examples that do not fit the model's signature."""

@@ -1,7 +1,8 @@
 """BulkInferrer: batch inference with a blessed model over examples, as TFX's BulkInferrer.
 
-On Beam, with tfx-bsl's ``RunInference`` loading the model's serving SavedModel
-(``Format-Serving/``) in each worker. ``inference_result`` (InferenceResult) holds one
+On Beam, each worker loading the model's serving SavedModel (``Format-Serving/``) the
+TF2 way (``tf.saved_model.load``, so Keras 3 models work) and calling its signature on
+batches of serialized examples. ``inference_result`` (InferenceResult) holds one
 TensorFlow Serving ``PredictionLog`` per example in TFX's layout
 (``prediction_logs-?????-of-?????.gz``); ``output_examples`` (Examples) holds each input
 example with the predictions joined in as features, one ``Split-<name>/`` per split.
@@ -91,7 +92,8 @@ def _tf_reason(exc: Exception) -> str:
 
 def _check_examples(model_path: str, signature: str, tag: str, examples: Examples,
                     splits: list[str], node: str) -> list[str]:
-    """The signature's output keys, after one example of each split went through it."""
+    """The signature's input name and output keys, after one example of each split went
+    through it."""
     import tensorflow as tf
 
     loaded = tf.saved_model.load(model_path, tags=[tag])
@@ -118,7 +120,7 @@ def _check_examples(model_path: str, signature: str, tag: str, examples: Example
                     f"{signature!r}: {_tf_reason(exc)}", node=node,
                     fix="infer on examples with the features the model was trained on "
                     "(the same columns and types, the label may be left out)") from None
-    return sorted(fn.structured_outputs)
+    return name, sorted(fn.structured_outputs)
 
 
 def _to_example(log, columns: dict[str, str]) -> bytes:
@@ -140,6 +142,39 @@ def _to_example(log, columns: dict[str, str]) -> bytes:
     return example.SerializeToString()
 
 
+BATCH_SIZE = 256
+
+
+def _Predict(model_path: str, signature: str, tag: str, input_name: str):
+    """A Beam DoFn: batches of serialized tf.Examples -> one TF Serving PredictionLog per
+    example (the request holds the example, the response the signature's outputs)."""
+    import apache_beam as beam
+
+    class Predict(beam.DoFn):
+        def setup(self):
+            import tensorflow as tf
+
+            self._fn = tf.saved_model.load(model_path, tags=[tag]).signatures[signature]
+
+        def process(self, batch):
+            import tensorflow as tf
+            from tensorflow_serving.apis import prediction_log_pb2
+
+            outputs = {k: v.numpy() for k, v in
+                       self._fn(**{input_name: tf.constant(batch)}).items()}
+            for i, record in enumerate(batch):
+                log = prediction_log_pb2.PredictionLog()
+                log.predict_log.request.model_spec.signature_name = signature
+                log.predict_log.request.inputs[input_name].CopyFrom(
+                    tf.make_tensor_proto([record], dtype=tf.string))
+                for key, values in outputs.items():
+                    log.predict_log.response.outputs[key].CopyFrom(
+                        tf.make_tensor_proto(values[i:i + 1]))
+                yield log
+
+    return Predict()
+
+
 @component
 def BulkInferrer(examples: Input[Examples], model: Input[Model],
                  inference_result: Output[InferenceResult], output_examples: Output[Examples],
@@ -150,8 +185,6 @@ def BulkInferrer(examples: Input[Examples], model: Input[Model],
     warm_up(context, "tensorflow_model_analysis")  # multi_processing: zygote imports
     import apache_beam as beam
     from tensorflow_serving.apis import prediction_log_pb2
-    from tfx_bsl.public.beam import RunInference
-    from tfx_bsl.public.proto import model_spec_pb2
 
     node = context.node_id
     if model_blessing is not None and not model_blessing.blessed:
@@ -162,10 +195,10 @@ def BulkInferrer(examples: Input[Examples], model: Input[Model],
                      "model_signature_name", node)
     tag = _one((model_spec or {}).get("tag"), DEFAULT_TAG, "tag", node)
     splits = _splits(examples, data_spec, node)
-    output_keys = _check_examples(model_path, signature, tag, examples, splits, node)
+    input_name, output_keys = _check_examples(model_path, signature, tag, examples, splits,
+                                              node)
     columns = _output_columns(output_example_spec, signature, output_keys, node)
-    spec = model_spec_pb2.InferenceSpecType(saved_model_spec=model_spec_pb2.SavedModelSpec(
-        model_path=model_path, signature_name=[signature], tag=[tag]))
+    predict = _Predict(model_path, signature, tag, input_name)
     counter = beam.metrics.Metrics.counter("tfpipe.BulkInferrer", "predictions")
 
     def counted(log):
@@ -178,7 +211,8 @@ def BulkInferrer(examples: Input[Examples], model: Input[Model],
             split_logs = (pipeline
                           | f"Read[{split}]" >> beam.io.ReadFromTFRecord(
                               split_pattern(examples.uri, split))
-                          | f"Infer[{split}]" >> RunInference(spec)
+                          | f"Batch[{split}]" >> beam.BatchElements(max_batch_size=BATCH_SIZE)
+                          | f"Infer[{split}]" >> beam.ParDo(predict)
                           | f"Count[{split}]" >> beam.Map(counted))
             logs.append(split_logs)
             write_split(split_logs | f"Join[{split}]" >> beam.Map(

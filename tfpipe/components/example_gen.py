@@ -10,12 +10,13 @@ from ..artifacts.base import split_folder
 from ..dsl import ExecutionContext, Examples, Output, Parameter, component
 from ..errors import InputDataError
 from ..beam.pipeline import beam_pipeline, warm_up
-from ..io import arrow_twins, csv_batches, csv_kinds, spans
+from ..io import arrow_twins, csv_batches, csv_kinds, parquet_examples, spans
 from ..io.shards import DEFAULT_SPLITS, STAGING, check_splits, finish_splits, write_splits
 from ..serving.request_log import served_versions
 
 # A new shard after this many records of a split, so that later nodes spread over workers.
 SHARD_RECORDS = 100_000
+FILE_FORMATS = ("tfrecord", "parquet")  # what ImportExampleGen reads
 
 
 def _input_span(input_base: str, pattern: str, range_config: dict | None,
@@ -201,9 +202,11 @@ def _check_not_empty(examples: Examples, split_list, node: str, input_base: str)
 @component(content_parameters=("input_base",))
 def ImportExampleGen(examples: Output[Examples], input_base: Parameter[str],
                      splits: Parameter[dict] = DEFAULT_SPLITS, input_pattern: Parameter[str] = "*",
-                     range_config: Parameter[dict] = None, context: ExecutionContext = None):
-    """Import TFRecord files of serialized tf.Examples (gzipped or not) from
-    ``input_base``, split by hash into ``splits`` buckets; spans as in CsvExampleGen."""
+                     range_config: Parameter[dict] = None, file_format: Parameter[str] = "tfrecord",
+                     context: ExecutionContext = None):
+    """Import TFRecord files of serialized tf.Examples (gzipped or not), or with
+    ``file_format="parquet"`` Parquet files (each row a tf.Example), from ``input_base``,
+    split by hash into ``splits`` buckets; spans as in CsvExampleGen."""
     warm_up(context)  # multi_processing: the worker zygote starts importing now
     import apache_beam as beam
 
@@ -211,11 +214,19 @@ def ImportExampleGen(examples: Output[Examples], input_base: Parameter[str],
     split_list = check_splits(splits, node)
     chosen = _input_span(input_base, input_pattern, range_config, node)
     before, files = chosen.fingerprint, list(chosen.files)
+    if file_format not in FILE_FORMATS:
+        raise InputDataError(f"file_format {file_format!r} is not one tfpipe imports.",
+                             node=node, fix=f"use one of {', '.join(FILE_FORMATS)}")
     with beam_pipeline(context) as p:
-        records = (p | "Files" >> beam.Create(files)
-                     | "Read" >> beam.io.ReadAllFromTFRecord(with_filename=False)
-                     | "Batch" >> beam.BatchElements(min_batch_size=1000, max_batch_size=1000)
-                     | "Key" >> beam.Map(lambda batch: ([(rec, rec) for rec in batch], None)))
+        files_in = p | "Files" >> beam.Create(files)
+        if file_format == "parquet":
+            batches = files_in | "ReadParquet" >> beam.FlatMap(parquet_examples.read_examples)
+        else:
+            batches = (files_in
+                       | "Read" >> beam.io.ReadAllFromTFRecord(with_filename=False)
+                       | "Batch" >> beam.BatchElements(min_batch_size=1000,
+                                                       max_batch_size=1000))
+        records = batches | "Key" >> beam.Map(lambda batch: ([(r, r) for r in batch], None))
         write_splits(records, examples.uri, split_list)
     finish_splits(examples.uri, split_list)
     _check_not_empty(examples, split_list, node, input_base)

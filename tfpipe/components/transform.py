@@ -105,16 +105,17 @@ def Transform(examples: Input[list[Examples]], schema: Input[Schema],
               updated_analyzer_cache: Output[TransformCache],
               module_file: Parameter[str], analyze_splits: Parameter[list] = ("train",),
               disable_analyzer_cache: Parameter[bool] = False,
-              context: ExecutionContext = None):
+              analyzer_cache: Input[TransformCache] = None, context: ExecutionContext = None):
     """Run ``preprocessing_fn(inputs) -> outputs`` from ``module_file`` with TensorFlow
     Transform: analyse ``analyze_splits`` (the train split) of every span of
     ``examples``, transform every split of every span. The analysis reuses this node's
-    previous analyzer cache unless ``disable_analyzer_cache``."""
+    previous analyzer cache unless ``disable_analyzer_cache``, or the ``analyzer_cache``
+    given (TFX's input, e.g. from a LatestArtifactStrategy resolver) when it has one."""
     warm_up(context)  # multi_processing: the worker zygote starts importing now
     import apache_beam as beam
     import tensorflow_transform as tft
     import tensorflow_transform.beam as tft_beam
-    from tensorflow_transform.beam import analyzer_cache
+    from tensorflow_transform.beam import analyzer_cache as tft_cache
     from tensorflow_transform.tf_metadata import dataset_metadata, metadata_io
     from tfx_bsl.public import tfxio
     from tfx_bsl.tfxio import tensor_adapter
@@ -148,14 +149,16 @@ def Transform(examples: Input[list[Examples]], schema: Input[Schema],
     keys = {_dataset_key(a, s): (a, s) for a in examples for s in analyze}
     with worker_pythonpath(module_file), beam_pipeline(context) as p, \
             tft_beam.Context(temp_dir=context.make_tmp_dir()):
-        previous = None if disable_analyzer_cache else _previous_cache(context)
+        previous = None if disable_analyzer_cache else (
+            analyzer_cache if analyzer_cache is not None and os.path.isdir(analyzer_cache.uri)
+            else _previous_cache(context))
         cached_keys = _seed_cache(previous, updated_analyzer_cache.uri, keys)
         # Which cache entries the analyzers use: TFT traces preprocessing_fn to know, so
         # only when there is a cache to read.
         needed = tft_beam.analysis_graph_builder.get_analysis_cache_entry_keys(
             preprocessing_fn, tensor_adapter.TensorAdapter(adapter_config).OriginalTypeSpecs(),
             list(keys), force_tf_compat_v1=False) if cached_keys else []
-        input_cache = (p | "ReadCache" >> analyzer_cache.ReadAnalysisCacheFromFS(
+        input_cache = (p | "ReadCache" >> tft_cache.ReadAnalysisCacheFromFS(
             updated_analyzer_cache.uri, sorted(cached_keys), cache_entry_keys=needed)
             if cached_keys else {})
         # A span and split whose every analyzer is cached is not read for analysis at all.
@@ -168,7 +171,7 @@ def Transform(examples: Input[list[Examples]], schema: Input[Schema],
         transform_fn, output_cache = (
             (analyze_data, input_cache, adapter_config)
             | "Analyze" >> tft_beam.AnalyzeDatasetWithCache(preprocessing_fn, pipeline=p))
-        _ = output_cache | "WriteCache" >> analyzer_cache.WriteAnalysisCacheToFS(
+        _ = output_cache | "WriteCache" >> tft_cache.WriteAnalysisCacheToFS(
             p, updated_analyzer_cache.uri, sorted(keys))
         _ = transform_fn | "WriteTransformGraph" >> tft_beam.WriteTransformFn(
             transform_graph.uri)

@@ -54,6 +54,14 @@ def _checked_result(result, tuner_fn, node: str) -> tuple:
     return tuner, fit_kwargs
 
 
+def _trial_results(oracle) -> str:
+    """Each trial's id, status, hyperparameter values and score, as JSON (for MLMD)."""
+    return json.dumps([{"trial_id": t.trial_id, "status": str(t.status),
+                        "hyperparameters": t.hyperparameters.values,
+                        "score": None if t.score is None else float(t.score)}
+                       for t in oracle.trials.values()], sort_keys=True)
+
+
 @component
 def Tuner(examples: Input[list[Examples]], best_hyperparameters: Output[HyperParameters],
           module_file: Parameter[str], transform_graph: Input[TransformGraph] = None,
@@ -82,6 +90,6 @@ def Tuner(examples: Input[list[Examples]], best_hyperparameters: Output[HyperPar
     write_hyperparameters(best_hyperparameters, best[0].hyperparameters.get_config())
     best_hyperparameters.custom_properties.update(
         values=json.dumps(best[0].hyperparameters.values, sort_keys=True),
-        trials=len(tuner.oracle.trials))
+        trials=len(tuner.oracle.trials), trial_results=_trial_results(tuner.oracle))
     if best[0].score is not None:
         best_hyperparameters.custom_properties["best_score"] = float(best[0].score)

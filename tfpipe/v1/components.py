@@ -12,10 +12,13 @@ from typing import Any
 
 from .. import components as native
 from ..usercode.fn_args import DataAccessor, FnArgs, TunerFnResult
+from ..artifacts import ModelBlessing
 from ..dsl import Node
+from ..dsl.condition import active_predicates
 from ..dsl.component import caller_location
 from ..errors import DefinitionError
 from .executor_spec import GenericExecutor, is_default_for
+from .proto import PayloadFormat
 
 __all__ = ["BulkInferrer", "CsvExampleGen", "DataAccessor", "Evaluator", "ExampleValidator", "FnArgs",
            "ImportExampleGen", "ImportSchemaGen", "Importer", "InfraValidator", "Pusher",
@@ -36,10 +39,10 @@ def _set(**values: Any) -> dict:
 
 
 def _example_gen(make, input_base, input_config, output_config, range_config, custom_config,
-                 name: str) -> Node:
+                 name: str, **more) -> Node:
     _refuse(name, custom_config=(custom_config, "tfpipe's ExampleGens take no custom_config"))
     return make(**_set(input_base=input_base, input_pattern=input_config, splits=output_config,
-                       range_config=range_config))
+                       range_config=range_config, **more))
 
 
 def CsvExampleGen(input_base: str | None = None, input_config=None, output_config=None,
@@ -52,11 +55,30 @@ def CsvExampleGen(input_base: str | None = None, input_config=None, output_confi
 def ImportExampleGen(input_base: str | None = None, input_config=None, output_config=None,
                      range_config=None, custom_config=None, payload_format=None,
                      **unsupported) -> Node:
-    _refuse("ImportExampleGen", payload_format=(
-        payload_format, "tfpipe imports tf.Example TFRecords only: leave payload_format out"),
-            **{k: (v, "remove it") for k, v in unsupported.items()})
+    """``payload_format``: FORMAT_TF_EXAMPLE (TFRecords of tf.Examples, the default) or
+    FORMAT_PARQUET (Parquet files, each row a tf.Example)."""
+    _refuse("ImportExampleGen", **{k: (v, "remove it") for k, v in unsupported.items()})
+    file_format = _file_format(payload_format)
     return _example_gen(native.ImportExampleGen, input_base, input_config, output_config,
-                        range_config, custom_config, "ImportExampleGen")
+                        range_config, custom_config, "ImportExampleGen",
+                        file_format=None if file_format == "tfrecord" else file_format)
+
+
+_FILE_FORMATS = {None: "tfrecord", PayloadFormat.FORMAT_UNSPECIFIED: "tfrecord",
+                 PayloadFormat.FORMAT_TF_EXAMPLE: "tfrecord",
+                 PayloadFormat.FORMAT_PARQUET: "parquet"}
+
+
+def _file_format(payload_format) -> str:
+    if payload_format not in _FILE_FORMATS:
+        raise DefinitionError(
+            f"ImportExampleGen(payload_format={PayloadFormat.Name(payload_format)}) is not "
+            "supported by tfpipe: it imports tf.Examples (TFRecord) and Parquet rows.",
+            where=caller_location(),
+            fix="convert the records to tf.Examples and use "
+                "payload_format=tfx.proto.FORMAT_TF_EXAMPLE (or leave it out), or "
+                "FORMAT_PARQUET for Parquet files")
+    return _FILE_FORMATS[payload_format]
 
 
 def StatisticsGen(examples=None, schema=None, stats_options=None, exclude_splits=None) -> Node:
@@ -93,8 +115,6 @@ def Transform(examples=None, schema=None, module_file: str | None = None,
             preprocessing_fn=(preprocessing_fn, "give module_file, the file that defines "
                                                 "preprocessing_fn"),
             splits_config=(splits_config, "use tfpipe's Transform(analyze_splits=['train'])"),
-            analyzer_cache=(analyzer_cache, "leave it out: tfpipe's Transform reads its own "
-                                            "previous analyzer cache"),
             force_tf_compat_v1=(force_tf_compat_v1, "leave it out: tfpipe runs TFT in TF2 mode"),
             custom_config=(custom_config, "leave it out"),
             stats_options_updater_fn=(stats_options_updater_fn, "leave it out"))
@@ -102,7 +122,8 @@ def Transform(examples=None, schema=None, module_file: str | None = None,
         _refuse("Transform", materialize=(True, "leave materialize out: tfpipe always writes "
                                                 "transformed_examples"))
     return native.Transform(examples=examples, schema=schema, module_file=module_file,
-                            **_set(disable_analyzer_cache=disable_analyzer_cache or None))
+                            **_set(disable_analyzer_cache=disable_analyzer_cache or None,
+                                   analyzer_cache=analyzer_cache))
 
 
 def Trainer(examples=None, transformed_examples=None, transform_graph=None, schema=None,
@@ -169,11 +190,20 @@ def Evaluator(examples=None, model=None, baseline_model=None, feature_slicing_sp
                                    example_splits=example_splits, eval_config=eval_config))
 
 
+def _cond_blessing():
+    """The ModelBlessing channel an enclosing ``Cond`` tests (TFX's Pusher guarded by
+    ``with Cond(blessing.future()[0].custom_property('blessed') == 1)``), or None."""
+    found = [p.channel for p in active_predicates() if p.channel.type is ModelBlessing]
+    return found[-1] if found else None
+
+
 def Pusher(model=None, model_blessing=None, infra_blessing=None, push_destination=None,
            custom_config=None, custom_executor_spec=None) -> Node:
     _refuse("Pusher", custom_config=(custom_config, "leave it out"),
             custom_executor_spec=(custom_executor_spec, "tfpipe's Pusher copies to a folder: "
                                                         "give push_destination"))
+    if model_blessing is None:
+        model_blessing = _cond_blessing()
     return native.Pusher(**_set(model=model, model_blessing=model_blessing,
                                 infra_blessing=infra_blessing,
                                 push_destination=push_destination))

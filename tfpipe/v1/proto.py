@@ -12,7 +12,8 @@ from typing import Any
 from ..dsl.component import caller_location, parameter_value
 from ..errors import DefinitionError
 
-__all__ = ["EvalArgs", "Input", "KubernetesConfig", "LocalDockerConfig", "Output",
+__all__ = ["PayloadFormat", "DataSpec", "EvalArgs", "Input", "ModelSpec", "OutputColumnsSpec", "OutputExampleSpec",
+           "PredictOutput", "PredictOutputCol", "KubernetesConfig", "LocalDockerConfig", "Output",
            "PushDestination", "RangeConfig", "RequestSpec", "RollingRange", "ServingSpec",
            "SplitConfig", "StaticRange", "TensorFlowServing", "TensorFlowServingRequestSpec",
            "TrainArgs", "TuneArgs", "ValidationSpec"]
@@ -149,6 +150,32 @@ TensorFlowServingRequestSpec = _message("TensorFlowServingRequestSpec", "signatu
                                         "tags")
 ValidationSpec = _message("ValidationSpec", "max_loading_time_seconds", doc=(
     "``infra_validator_pb2.ValidationSpec(max_loading_time_seconds=...)``."))
+
+
+class PayloadFormat:
+    """``tfx.proto.PayloadFormat``: the format of the records ExampleGen writes (TFX's
+    enum values)."""
+    FORMAT_UNSPECIFIED = 0
+    FORMAT_TF_EXAMPLE = 6
+    FORMAT_TF_SEQUENCE_EXAMPLE = 7
+    FORMAT_PROTO = 11
+    FORMAT_PARQUET = 15
+
+    @classmethod
+    def Name(cls, number: int) -> str:
+        names = {v: k for k, v in vars(cls).items() if k.startswith("FORMAT_")}
+        return names.get(number, str(number))
+
+
+DataSpec = _message("DataSpec", "example_splits", doc=(
+    "``bulk_inferrer_pb2.DataSpec(example_splits=['eval'])``: empty infers on every split."))
+ModelSpec = _message("ModelSpec", "model_signature_name", "tag", doc=(
+    "``bulk_inferrer_pb2.ModelSpec(model_signature_name=['serving_default'])``."))
+PredictOutputCol = _message("PredictOutputCol", "output_key", "output_column")
+PredictOutput = _message("PredictOutput", "output_columns")
+OutputColumnsSpec = _message("OutputColumnsSpec", "signature_name", "predict_output")
+OutputExampleSpec = _message("OutputExampleSpec", "output_columns_spec", doc=(
+    "``bulk_inferrer_pb2.OutputExampleSpec(output_columns_spec=[...])``."))
 
 
 class ServingSpec(ProtoLike):
