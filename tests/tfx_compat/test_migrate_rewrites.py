@@ -71,3 +71,16 @@ def test_what_is_left_of_tfx_is_named():
            "docs/from-tfx.md" in result.problems
     assert "line 21: `tfx.components.ExampleDiff` is still used here; migrate has no " \
            "rewrite for it" in result.problems
+
+
+def test_a_pusher_under_cond_on_a_blessing_gets_that_blessing():
+    from tfpipe.migrate import migrate_source
+
+    source = ("from tfx import v1 as tfx\n\n\ndef create_pipeline(trainer, evaluator):\n"
+              "    with tfx.dsl.Cond(evaluator.outputs['blessing'].future()[0]"
+              ".custom_property('blessed') == 1):\n"
+              "        pusher = tfx.components.Pusher(model=trainer.outputs['model'])\n"
+              "    return pusher\n")
+    migrated = migrate_source(source).source
+    assert "Pusher(model=trainer.outputs['model'], " \
+           "model_blessing=evaluator.outputs['blessing'])" in migrated, migrated

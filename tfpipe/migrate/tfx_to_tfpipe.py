@@ -35,6 +35,7 @@ import difflib
 from dataclasses import dataclass, field
 
 import libcst as cst
+import libcst.matchers as m
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider, QualifiedNameProvider
@@ -169,6 +170,7 @@ class TfxToTfpipe(VisitorBasedCodemodCommand):
         self.in_main = False
         self.in_annotation = 0
         self.defaults_applied = False
+        self.blessings: list[cst.BaseExpression] = []  # of the Cond blocks we are in
 
     # -- names ----------------------------------------------------------------------
     def _tfx(self, node: cst.CSTNode) -> str | None:
@@ -244,6 +246,25 @@ class TfxToTfpipe(VisitorBasedCodemodCommand):
             return updated_node.with_changes(value="create_pipeline")
         return self._reference(original_node, updated_node)
 
+    # -- a Pusher guarded by Cond(blessing...) ----------------------------------------
+    def _blessing(self, node: cst.With) -> cst.BaseExpression | None:
+        """The channel of ``with Cond(<channel>.future()[0].custom_property('blessed')...)``."""
+        calls = [i.item for i in node.items if isinstance(i.item, cst.Call)
+                 and self._kind(i.item.func) == "Cond" and i.item.args]
+        if not calls or "blessed" not in cst.Module([]).code_for_node(calls[0].args[0].value):
+            return None
+        futures = m.findall(calls[0].args[0].value,
+                            m.Call(func=m.Attribute(attr=m.Name("future"))))
+        return futures[0].func.value if futures else None
+
+    def visit_With(self, node: cst.With) -> bool:
+        self.blessings.append(self._blessing(node))
+        return True
+
+    def leave_With(self, original_node, updated_node):
+        self.blessings.pop()
+        return updated_node
+
     # -- the entry point --------------------------------------------------------------
     def visit_If(self, node: cst.If) -> bool:
         code = cst.Module([]).code_for_node(node.test)
@@ -300,6 +321,12 @@ class TfxToTfpipe(VisitorBasedCodemodCommand):
             args = [a.with_changes(keyword=cst.Name(renames[a.keyword.value]))
                     if a.keyword is not None and a.keyword.value in renames else a
                     for a in updated_node.args]
+            blessing = next((b for b in reversed(self.blessings) if b is not None), None)
+            if kind == "Pusher" and blessing is not None and "model_blessing" not in kwargs:
+                # TFX's Pusher under Cond(blessed) needs no blessing; tfpipe's takes it
+                args = [*args[:-1], args[-1].with_changes(comma=cst.Comma(
+                    whitespace_after=cst.SimpleWhitespace(" ")))] if args else []
+                args.append(_arg("model_blessing", blessing))
             return updated_node.with_changes(func=self._component(kind), args=args)
         if kind in DICT_PROTOS:
             return _dict(kwargs)
