@@ -91,7 +91,7 @@ def _tf_reason(exc: Exception) -> str:
 
 
 def _check_examples(model_path: str, signature: str, tag: str, examples: Examples,
-                    splits: list[str], node: str) -> list[str]:
+                    splits: list[str], node: str) -> tuple[str, list[str]]:
     """The signature's input name and output keys, after one example of each split went
     through it."""
     import tensorflow as tf

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import os
 
+from .fileio import _gfile
+
 __all__ = ["all_files_pattern", "copy_dir", "copy_file", "delete_dir", "ensure_local",
            "get_only_uri_in_dir", "load_csv_column_names", "parse_json_file",
            "parse_pbtxt_file", "read_bytes_file", "read_string_file", "write_bytes_file",
            "write_pbtxt_file", "write_string_file", "write_tfrecord_file"]
-
-
-def _gfile():
-    import tensorflow as tf
-
-    return tf.io.gfile
 
 
 def ensure_local(file_path: str) -> str:
