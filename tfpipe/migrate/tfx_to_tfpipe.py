@@ -30,7 +30,6 @@ with its line, for the user to rewrite by hand.
 from __future__ import annotations
 
 import ast
-import builtins
 import difflib
 from dataclasses import dataclass, field
 
@@ -40,7 +39,7 @@ from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider, QualifiedNameProvider
 
-from ..dsl.main_call import pipeline_call
+from .entry_point import EntryPoint, entry_point
 
 COMPONENTS = {"CsvExampleGen", "ImportExampleGen", "StatisticsGen", "SchemaGen",
               "ImportSchemaGen", "ExampleValidator", "Transform", "Trainer", "Evaluator",
@@ -86,55 +85,6 @@ class MigrationResult:
     problems: list[str] = field(default_factory=list)  # "line N: what is left to do"
 
 
-@dataclass
-class _EntryPoint:
-    factory: str
-    arguments: dict[str, str]  # parameter -> source of the value under __main__
-    as_defaults: bool  # whether the values can be the function's defaults
-
-
-def _bound_before(tree: ast.Module, line: int) -> set[str]:
-    """The names the module binds at its top level before ``line``."""
-    names = set(dir(builtins))
-    for stmt in tree.body:
-        if stmt.lineno >= line:
-            break
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).split(".")[0] for a in stmt.names)
-        elif isinstance(stmt, (ast.FunctionDef, ast.ClassDef)):
-            names.add(stmt.name)
-        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-            for target in stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]:
-                names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
-    return names
-
-
-def _usable_as_default(expr: ast.expr, bound: set[str]) -> bool:
-    """Whether ``expr`` can be evaluated where the function is defined: it uses only names
-    bound before, and no absl flag (flags are parsed under __main__, after the def)."""
-    nodes = list(ast.walk(expr))
-    return all(n.id in bound for n in nodes if isinstance(n, ast.Name)) and \
-        not any(isinstance(n, ast.Attribute) and n.attr == "FLAGS" for n in nodes)
-
-
-def _entry_point(source: str) -> _EntryPoint | None:
-    """The function the ``__main__`` block calls to build the pipeline, and its arguments."""
-    tree = ast.parse(source)
-    call = pipeline_call(tree)
-    if call is None:
-        return None
-    definition = next(n for n in tree.body
-                      if isinstance(n, ast.FunctionDef) and n.name == call.func.id)
-    arguments = dict(zip((a.arg for a in definition.args.args),
-                         (ast.get_source_segment(source, a) for a in call.args)))
-    arguments.update({k.arg: ast.get_source_segment(source, k.value)
-                      for k in call.keywords if k.arg})
-    bound = _bound_before(tree, definition.lineno)
-    values = list(call.args) + [k.value for k in call.keywords]
-    return _EntryPoint(call.func.id, arguments,
-                       all(_usable_as_default(v, bound) for v in values))
-
-
 def _kwargs(call: cst.Call) -> dict[str, cst.BaseExpression]:
     return {a.keyword.value: a.value for a in call.args if a.keyword is not None}
 
@@ -163,7 +113,7 @@ class TfxToTfpipe(VisitorBasedCodemodCommand):
 
     METADATA_DEPENDENCIES = (QualifiedNameProvider, PositionProvider)
 
-    def __init__(self, context: CodemodContext, entry: _EntryPoint | None):
+    def __init__(self, context: CodemodContext, entry: EntryPoint | None):
         super().__init__(context)
         self.entry = entry
         self.problems: list[str] = []
@@ -389,7 +339,7 @@ class TfxToTfpipe(VisitorBasedCodemodCommand):
 
 def migrate_source(source: str) -> MigrationResult:
     """The tfpipe version of the TFX pipeline file ``source``."""
-    entry = _entry_point(source)
+    entry = entry_point(source)
     context = CodemodContext()
     command = TfxToTfpipe(context, entry)
     module = command.transform_module(cst.parse_module(source))
